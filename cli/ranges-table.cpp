@@ -1,1 +1,108 @@
-// (being written)
+#include "ranges-table.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "format.hpp"
+
+namespace srmctl {
+
+namespace {
+
+using Row = std::vector<std::string>;
+
+// "8/8": memory blocks online over the blocks the Range's dax devices span; "-" when no block
+// exists (no dax device, or one in devdax mode, which adds no memory blocks).
+std::string online_column(const srmd::Range& range) {
+    int blocks = 0;
+    int online = 0;
+    for (const auto& dax : range.dax) {
+        blocks += dax.memory.blocks;
+        online += dax.memory.online;
+    }
+    if (blocks == 0)
+        return "-";
+    return std::to_string(online) + "/" + std::to_string(blocks);
+}
+
+// One zone for the whole Range: the zone its online blocks share, "mixed" when its dax devices
+// disagree, "-" when nothing is online.
+std::string zone_column(const srmd::Range& range) {
+    std::optional<srmd::Zone> zone;
+    for (const auto& dax : range.dax) {
+        if (!dax.memory.zone)
+            continue;
+        if (zone && *zone != *dax.memory.zone)
+            return srmd::to_string(srmd::Zone::Mixed);
+        zone = dax.memory.zone;
+    }
+    return zone ? srmd::to_string(*zone) : "-";
+}
+
+Row range_row(const srmd::Range& range) {
+    return {range.id,
+            srmd::hex(range.start),
+            srmd::human_size(range.size),
+            range.window.value_or("-"),
+            srmd::to_string(range.owner),
+            srmd::to_string(range.kernel_owner),
+            srmd::to_string(range.mode),
+            online_column(range),
+            zone_column(range),
+            srmd::to_string(range.status)};
+}
+
+std::string header(const srmd::Snapshot& snapshot) {
+    std::string kernel = snapshot.kernel_release.empty() ? "unknown" : snapshot.kernel_release;
+    std::string block = snapshot.memory.block_size == 0
+                            ? std::string("unknown")
+                            : srmd::human_size(snapshot.memory.block_size);
+    std::string policy = snapshot.memory.auto_online_blocks.empty()
+                             ? std::string("unknown")
+                             : snapshot.memory.auto_online_blocks;
+    return "kernel " + kernel + ", memory block " + block + ", auto_online_blocks " + policy + "\n";
+}
+
+}  // namespace
+
+std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges) {
+    std::string out = header(snapshot);
+    if (ranges.empty()) {
+        out += "no Soft Reserved or CXL ram ranges\n";
+        return out;
+    }
+
+    std::vector<Row> rows;
+    rows.push_back(
+        {"ID", "START", "SIZE", "WINDOW", "OWNER", "KERNEL", "MODE", "ONLINE", "ZONE", "STATUS"});
+    for (const auto& range : ranges)
+        rows.push_back(range_row(range));
+
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+        for (std::size_t c = 0; c < row.size(); ++c)
+            widths[c] = std::max(widths[c], row[c].size());
+    }
+
+    auto write_row = [&](const Row& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size())
+                line.append(widths[c] - row[c].size() + 2, ' ');
+        }
+        out += line + "\n";
+    };
+
+    out += "\n";
+    write_row(rows.front());
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        write_row(rows[i + 1]);
+        for (const auto& problem : ranges[i].problems) {
+            out += "  ! " + problem.code + ": " + problem.message + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace srmctl

@@ -32,8 +32,11 @@ public:
     // Same, but a missing directory is an empty list.
     std::vector<std::string> list_optional(std::string_view path) const;
 
-    bool exists(std::string_view path) const;
-    bool is_dir(std::string_view path) const;
+    enum class Kind { Missing, File, Directory, Symlink, Other };
+    // What is at `path`, without following a final symlink.
+    Kind kind(std::string_view path) const;
+    bool exists(std::string_view path) const;  // follows symlinks
+    bool is_dir(std::string_view path) const;  // follows symlinks
 
     // The target of a symlink, as stored. nullopt when the path is not a symlink or is missing.
     std::optional<std::string> read_link(std::string_view path) const;

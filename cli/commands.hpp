@@ -1,0 +1,15 @@
+// The srmctl subcommands. Each takes the arguments after its own name and returns the process exit
+// status: 0 success, 1 the command ran and failed (unreadable tree, bad input), 2 usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace srmctl {
+
+using Args = std::vector<std::string>;
+
+int cmd_simulate(const Args& args);  // srmctl simulate --root DIR [--json]
+int cmd_capture(const Args& args);   // srmctl capture DIR
+
+}  // namespace srmctl

@@ -1,0 +1,245 @@
+// Runs the built srmctl (path in $SRMCTL, set by meson) on the real fixture trees, the way an
+// operator would, and checks what it prints and how it exits.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "json.hpp"
+
+using srmd::Json;
+
+namespace {
+
+struct Result {
+    int status = -1;  // exit status, or -1 if the process did not exit normally
+    std::string out;
+    std::string err;
+};
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// Output goes to files rather than pipes so that a large --json output cannot block the child
+// while we wait for it.
+Result run_srmctl(const std::vector<std::string>& args) {
+    std::string srmctl = env_or_empty("SRMCTL");
+    std::string dir = ::testing::TempDir();
+    std::string out_path = dir + "srmctl-" + std::to_string(::getpid()) + ".out";
+    std::string err_path = dir + "srmctl-" + std::to_string(::getpid()) + ".err";
+
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(srmctl.c_str()));
+    for (const auto& arg : args)
+        argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
+            ::_exit(126);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    Result result;
+    if (pid < 0)
+        return result;
+    int wstatus = 0;
+    while (::waitpid(pid, &wstatus, 0) < 0) {
+    }
+    if (WIFEXITED(wstatus))
+        result.status = WEXITSTATUS(wstatus);
+    result.out = slurp(out_path);
+    result.err = slurp(err_path);
+    ::unlink(out_path.c_str());
+    ::unlink(err_path.c_str());
+    return result;
+}
+
+std::string fixture(const std::string& tree) {
+    return env_or_empty("SRMD_FIXTURES") + "/kernel-6.1/" + tree;
+}
+
+const char* const real_trees[] = {"both",        "cxl-no-region",     "cxl-pmem-region",
+                                  "hmem-devdax", "hmem-kmem-movable", "hmem-high-kmem-normal"};
+
+std::vector<std::string> keys(const Json& object) {
+    std::vector<std::string> out;
+    for (const auto& member : object.as_object())
+        out.push_back(member.first);
+    return out;
+}
+
+class Srmctl : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ASSERT_FALSE(env_or_empty("SRMCTL").empty()) << "SRMCTL is not set";
+        ASSERT_FALSE(env_or_empty("SRMD_FIXTURES").empty()) << "SRMD_FIXTURES is not set";
+    }
+};
+
+}  // namespace
+
+TEST_F(Srmctl, TableOnBothTree) {
+    Result r = run_srmctl({"simulate", "--root", fixture("both")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("kernel "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("memory block 128 MiB"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("auto_online_blocks offline"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ID "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("STATUS"), std::string::npos) << r.out;
+    // The hmem range onlined as kmem: 1 GiB at 4 GiB, all 8 blocks movable.
+    std::istringstream lines(r.out);
+    std::string line, row;
+    while (std::getline(lines, line)) {
+        if (line.rfind("r100000000 ", 0) == 0)
+            row = line;
+    }
+    ASSERT_NE(row, "") << r.out;
+    for (const char* cell : {"0x100000000", "1 GiB", "hmem", "system-ram", "8/8", "movable"}) {
+        EXPECT_NE(row.find(cell), std::string::npos) << cell << " missing in: " << row;
+    }
+}
+
+TEST_F(Srmctl, JsonOnEveryRealTreeFollowsTheContract) {
+    const std::vector<std::string> range_keys = {
+        "id",           "start", "size", "window", "soft_reserved", "claimants",
+        "kernel_owner", "owner", "dax",  "mode",   "status",        "problems"};
+    for (const char* tree : real_trees) {
+        SCOPED_TRACE(tree);
+        Result r = run_srmctl({"simulate", "--root", fixture(tree), "--json"});
+        ASSERT_EQ(r.status, 0) << r.err;
+        Json doc;
+        ASSERT_NO_THROW(doc = Json::parse(r.out)) << r.out;
+        EXPECT_EQ(keys(doc), (std::vector<std::string>{"machine", "ranges"}));
+        const Json* machine = doc.find("machine");
+        ASSERT_NE(machine, nullptr);
+        EXPECT_EQ(machine->find("root")->as_string().find(tree) != std::string::npos, true);
+        EXPECT_EQ(machine->find("block_size")->as_uint(), 0x8000000u);
+        for (const Json& range : doc.find("ranges")->as_array()) {
+            EXPECT_EQ(keys(range), range_keys) << range.dump();
+            std::uint64_t start = range.find("start")->as_uint();
+            std::ostringstream id;
+            id << "r" << std::hex << start;
+            EXPECT_EQ(range.find("id")->as_string(), id.str());
+            EXPECT_TRUE(range.find("size")->is_number());
+            for (const Json& claimant : range.find("claimants")->as_array()) {
+                EXPECT_EQ(keys(claimant),
+                          (std::vector<std::string>{"kind", "device", "start", "size", "committed",
+                                                    "covers"}));
+            }
+            for (const Json& dax : range.find("dax")->as_array()) {
+                EXPECT_EQ(keys(dax), (std::vector<std::string>{"device", "driver", "size",
+                                                               "target_node", "memory"}));
+                EXPECT_EQ(keys(*dax.find("memory")),
+                          (std::vector<std::string>{"blocks", "online", "zone"}));
+            }
+            for (const Json& problem : range.find("problems")->as_array()) {
+                EXPECT_EQ(keys(problem), (std::vector<std::string>{"code", "message"}));
+            }
+        }
+    }
+}
+
+TEST_F(Srmctl, JsonOnBothTreeHasTheHmemRange) {
+    Result r = run_srmctl({"simulate", "--json", "--root=" + fixture("both")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Json doc = Json::parse(r.out);
+    const Json* found = nullptr;
+    for (const Json& range : doc.find("ranges")->as_array()) {
+        if (range.find("id")->as_string() == "r100000000")
+            found = &range;
+    }
+    ASSERT_NE(found, nullptr) << r.out;
+    EXPECT_EQ(found->find("start")->as_uint(), 0x100000000u);
+    EXPECT_EQ(found->find("size")->as_uint(), 0x40000000u);
+    EXPECT_EQ(found->find("owner")->as_string(), "hmem");
+    EXPECT_EQ(found->find("mode")->as_string(), "system-ram");
+    const Json& dax = found->find("dax")->as_array().at(0);
+    EXPECT_EQ(dax.find("device")->as_string(), "dax0.0");
+    EXPECT_EQ(dax.find("driver")->as_string(), "kmem");
+    EXPECT_EQ(dax.find("memory")->dump(), R"({"blocks":8,"online":8,"zone":"movable"})");
+}
+
+TEST_F(Srmctl, MissingRootIsAnErrorNamingIt) {
+    std::string missing = ::testing::TempDir() + "srmctl-no-such-tree";
+    Result r = run_srmctl({"simulate", "--root", missing});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind("srmctl: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+}
+
+TEST_F(Srmctl, MissingRootWithJsonPrintsAJsonError) {
+    std::string missing = ::testing::TempDir() + "srmctl-no-such-tree";
+    Result r = run_srmctl({"simulate", "--root", missing, "--json"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+    Json doc;
+    ASSERT_NO_THROW(doc = Json::parse(r.out)) << r.out;
+    EXPECT_EQ(keys(doc), (std::vector<std::string>{"error"}));
+    EXPECT_NE(doc.find("error")->find("message")->as_string().find(missing), std::string::npos);
+}
+
+TEST_F(Srmctl, TreeWithoutProcIsAnErrorNamingTheFile) {
+    // A directory that exists but is no capture: the reader must say which file it lacks.
+    std::string pattern = ::testing::TempDir() + "srmctl-empty-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    std::string empty = pattern;
+    Result r = run_srmctl({"simulate", "--root", empty});
+    ::rmdir(empty.c_str());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find(empty + "/proc/"), std::string::npos) << r.err;
+}
+
+TEST_F(Srmctl, UsageErrorsExitTwo) {
+    Result none = run_srmctl({});
+    EXPECT_EQ(none.status, 2);
+    EXPECT_NE(none.err.find("Usage: srmctl"), std::string::npos) << none.err;
+    EXPECT_EQ(none.out, "");
+
+    Result unknown = run_srmctl({"frobnicate"});
+    EXPECT_EQ(unknown.status, 2);
+    EXPECT_NE(unknown.err.find("frobnicate"), std::string::npos) << unknown.err;
+
+    Result bad_option = run_srmctl({"simulate", "--root", fixture("both"), "--yaml"});
+    EXPECT_EQ(bad_option.status, 2);
+    EXPECT_NE(bad_option.err.find("--yaml"), std::string::npos) << bad_option.err;
+    EXPECT_EQ(bad_option.out, "");
+
+    EXPECT_EQ(run_srmctl({"simulate"}).status, 2);
+    EXPECT_EQ(run_srmctl({"simulate", "--root"}).status, 2);
+}
+
+TEST_F(Srmctl, HelpAndVersion) {
+    Result help = run_srmctl({"--help"});
+    EXPECT_EQ(help.status, 0);
+    EXPECT_NE(help.out.find("simulate --root DIR"), std::string::npos);
+
+    Result version = run_srmctl({"--version"});
+    EXPECT_EQ(version.status, 0);
+    EXPECT_EQ(version.out, "srmctl " + env_or_empty("SRMD_VERSION") + "\n");
+
+    Result simulate_help = run_srmctl({"simulate", "--help"});
+    EXPECT_EQ(simulate_help.status, 0);
+    EXPECT_NE(simulate_help.out.find("--json"), std::string::npos);
+}
