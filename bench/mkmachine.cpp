@@ -76,8 +76,8 @@ void two_windows(FakeMachine& m, bool kmem) {
         std::uint64_t start = base + i * size;
         m.add_window({start, size, true, false, false, {0}, 256});
         int md = m.add_memdev({0, size, 0, 0x1c2a0000000001ULL + i, 0});
-        m.add_region({i, i, start, size, "ram", true, true, std::nullopt, {md}, 256,
-                      DaxRegionState::Bound});
+        m.add_region(
+            {i, i, start, size, "ram", true, true, std::nullopt, {md}, 256, DaxRegionState::Bound});
         std::string driver = kmem ? "kmem" : i == 0 ? "device_dax" : "";
         m.add_dax_device({DaxParent::Cxl, i, 0, start, size, 2, 0, 2 * MiB, driver});
         if (kmem)
@@ -114,7 +114,8 @@ const std::vector<Scenario>& scenarios() {
              m.set_auto_online_blocks("online");
              m.add_soft_reserved(0x2080000000, 8 * GiB, true);
              m.add_hmem({0, 0x2080000000, 8 * GiB, 0, true});
-             m.add_dax_device({DaxParent::Hmem, 0, 0, 0x2080000000, 8 * GiB, 1, 0, 2 * MiB, "kmem"});
+             m.add_dax_device(
+                 {DaxParent::Hmem, 0, 0, 0x2080000000, 8 * GiB, 1, 0, 2 * MiB, "kmem"});
              m.add_memory_blocks(0x2080000000, 8 * GiB, 1, "online", "Normal");
          },
          Kernel::V6_8},
@@ -131,7 +132,16 @@ const std::vector<Scenario>& scenarios() {
              const std::uint64_t start = 0x850000000, size = 4 * GiB;
              m.add_window({start, size, true, false, false, {0}, 256});
              int md = m.add_memdev({0, size, 0, 0x4d2, 0});
-             m.add_region({0, 0, start, size, "ram", false, false, std::nullopt, {md}, 256,
+             m.add_region({0,
+                           0,
+                           start,
+                           size,
+                           "ram",
+                           false,
+                           false,
+                           std::nullopt,
+                           {md},
+                           256,
                            DaxRegionState::Absent});
              m.add_soft_reserved(start, size, true);
              m.set_soft_reserved_outermost(true);
@@ -146,7 +156,8 @@ const std::vector<Scenario>& scenarios() {
          "Models kernel-interfaces.md §5(d2) (constructed, the v8/7.1 rule per §4.3): hmem.7 took\n"
          "the whole range a90000000-bcfffffff but its dax7.0 is unbound (kmem could not reserve\n"
          "the range, which partially overlaps region0); region0 is committed and bound, its\n"
-         "dax_region0 exists with no driver and no device (dax_region conflict). Window and ranges\n"
+         "dax_region0 exists with no driver and no device (dax_region conflict). Window and "
+         "ranges\n"
          "are TW-NOV's QEMU numbers (§5(d1)). 7.1 layout. No memory blocks for the range.\n",
          [](FakeMachine& m) {
              q35_low_memory(m);
@@ -155,7 +166,16 @@ const std::vector<Scenario>& scenarios() {
              const std::uint64_t start = 0xa90000000;
              m.add_window({start, 5 * GiB, true, false, false, {0}, 256});
              int md = m.add_memdev({0, 4 * GiB, 0, 0x4d3, 0});
-             m.add_region({0, 0, start, 4 * GiB, "ram", true, true, std::nullopt, {md}, 256,
+             m.add_region({0,
+                           0,
+                           start,
+                           4 * GiB,
+                           "ram",
+                           true,
+                           true,
+                           std::nullopt,
+                           {md},
+                           256,
                            DaxRegionState::Unbound});
              m.add_soft_reserved(start, 5 * GiB, true);
              m.set_soft_reserved_outermost(true);
@@ -172,7 +192,8 @@ const std::vector<Scenario>& scenarios() {
          [](FakeMachine& m) { two_windows(m, false); }, Kernel::V7_0},
         {"locked-region",
          "A locked CXL region (7.1 regionZ/locked = 1) onlined by kmem as Movable.\n"
-         "Constructed: a firmware-programmed (BIOS-locked) root decoder and region; regionZ/locked\n"
+         "Constructed: a firmware-programmed (BIOS-locked) root decoder and region; "
+         "regionZ/locked\n"
          "is new in 7.1 (https://lkml.iu.edu/2604.0/01083.html). The window is 8 GiB at\n"
          "0x1050000000, region0 its first 4 GiB, dax0.0 on kmem with 32 blocks of 128 MiB online\n"
          "Movable on node 1. The firmware marked the region Soft Reserved (/sys/firmware/memmap),\n"
@@ -183,8 +204,8 @@ const std::vector<Scenario>& scenarios() {
              const std::uint64_t start = 0x1050000000;
              m.add_window({start, 8 * GiB, true, false, true, {0}, 256});
              int md = m.add_memdev({0, 4 * GiB, 0, 0x4d4, 0});
-             m.add_region({0, 0, start, 4 * GiB, "ram", true, true, true, {md}, 256,
-                           DaxRegionState::Bound});
+             m.add_region(
+                 {0, 0, start, 4 * GiB, "ram", true, true, true, {md}, 256, DaxRegionState::Bound});
              m.add_soft_reserved(start, 4 * GiB, false);
              m.add_dax_device({DaxParent::Cxl, 0, 0, start, 4 * GiB, 1, 0, 2 * MiB, "kmem"});
              m.add_memory_blocks(start, 4 * GiB, 1, "online", "Movable");
@@ -192,8 +213,10 @@ const std::vector<Scenario>& scenarios() {
          Kernel::V7_1},
         {"hmem-platform-71",
          "The 7.1 HMEM layout: hmem_platform.0/hmem.0 holding a 1 GiB Soft Reserved range, kmem.\n"
-         "Constructed from the kernel-6.1 `both` capture's hmem range (0x100000000, 1 GiB, node 1)\n"
-         "moved to the 7.1 layout: hmem.N re-parented under hmem_platform.0 (torvalds 059edcc405e4\n"
+         "Constructed from the kernel-6.1 `both` capture's hmem range (0x100000000, 1 GiB, node "
+         "1)\n"
+         "moved to the 7.1 layout: hmem.N re-parented under hmem_platform.0 (torvalds "
+         "059edcc405e4\n"
          "\"Parent dax_hmem devices\"), no hmem.0 line in /proc/iomem, Soft Reserved inserted by\n"
          "hmem (V8-9/9). No CXL. 8 blocks of 128 MiB online Movable on node 1.\n",
          [](FakeMachine& m) {
@@ -222,7 +245,16 @@ const std::vector<Scenario>& scenarios() {
              const std::uint64_t start = 0x850000000;
              m.add_window({start, 4 * GiB, true, false, false, {0}, 256});
              int md = m.add_memdev({0, 2 * GiB, 0, 0x4d5, 0});
-             m.add_region({1, 0, start, 2 * GiB, "ram", true, true, std::nullopt, {md}, 256,
+             m.add_region({1,
+                           0,
+                           start,
+                           2 * GiB,
+                           "ram",
+                           true,
+                           true,
+                           std::nullopt,
+                           {md},
+                           256,
                            DaxRegionState::Unbound});
              m.add_soft_reserved(start, 2 * GiB, true);
              m.add_hmem({0, start, 2 * GiB, 0, true});
@@ -233,7 +265,8 @@ const std::vector<Scenario>& scenarios() {
         {"unaligned",
          "Unaligned: a Soft Reserved range kmem must trim, and a dax device smaller than a block.\n"
          "Constructed (kernel-interfaces.md §1.3, §4.4 item 5, GH#243): 128 MiB blocks. hmem.0\n"
-         "holds 0x100000000 + 1 GiB 64 MiB; kmem onlined only the aligned 1 GiB (8 blocks, Movable,\n"
+         "holds 0x100000000 + 1 GiB 64 MiB; kmem onlined only the aligned 1 GiB (8 blocks, "
+         "Movable,\n"
          "node 1; \"DAX region truncated by 64 MiB\"). hmem.1 holds 64 MiB at 0x180000000; kmem\n"
          "rejected it (\"rejecting DAX region without any memory after alignment\"), so dax1.0 is\n"
          "unbound. Kernel 7.0 layout.\n",
@@ -279,7 +312,16 @@ void synthetic(FakeMachine& m, bool one_node) {
             int id = w * 4 + j;
             std::uint64_t start = window_start + j * region_size;
             int md = m.add_memdev({w, region_size, 0, 0x5e000000ULL + id, 0});
-            m.add_region({id, w, start, region_size, "ram", true, true, std::nullopt, {md}, 256,
+            m.add_region({id,
+                          w,
+                          start,
+                          region_size,
+                          "ram",
+                          true,
+                          true,
+                          std::nullopt,
+                          {md},
+                          256,
                           DaxRegionState::Bound});
             m.add_dax_device({DaxParent::Cxl, id, 0, start, region_size, node, 0, 2 * MiB, "kmem"});
             m.add_memory_blocks(start, region_size, node, "online", "Movable");

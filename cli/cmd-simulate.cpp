@@ -9,6 +9,9 @@
 #include "error.hpp"
 #include "json.hpp"
 #include "ownership.hpp"
+#include "policy-match.hpp"
+#include "policy-option.hpp"
+#include "policy-table.hpp"
 #include "ranges-json.hpp"
 #include "ranges-table.hpp"
 #include "root-reader.hpp"
@@ -19,7 +22,7 @@ namespace srmctl {
 namespace {
 
 const char simulate_usage[] =
-    "Usage: srmctl simulate --root DIR [--json]\n"
+    "Usage: srmctl simulate --root DIR [--json] [--policy-dir DIR]...\n"
     "\n"
     "Read the tree below DIR (its proc/ and sys/, as made by `srmctl capture`) the way srmd reads\n"
     "the machine, and print the Soft Reserved ranges: who claims them, who holds them, and what "
@@ -27,12 +30,15 @@ const char simulate_usage[] =
     "wrong. Use --root / for this machine.\n"
     "\n"
     "  --root DIR  the tree to read\n"
-    "  --json      print the JSON contract instead of the table\n";
+    "  --json      print the JSON contract instead of the table\n"
+    "  --policy-dir DIR  apply the policy in DIR (repeatable, see srmd.policy(5)): each range\n"
+    "              gets the rule that matches it and whether it already is what the rule wants\n";
 
 struct SimulateOptions {
     std::optional<std::string> root;
     bool json = false;
     bool help = false;
+    std::vector<std::string> policy_dirs;
 };
 
 int usage_error(const std::string& message) {
@@ -49,11 +55,18 @@ void run(const SimulateOptions& options) {
     }
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
+    std::optional<srmd::Policy> policy;
+    if (!options.policy_dirs.empty())
+        policy = load_policy_or_throw(options.policy_dirs);
     if (options.json) {
-        std::string text = srmd::simulate_to_json(snapshot, ranges).dump(2);
-        std::printf("%s\n", text.c_str());
+        srmd::Json json = srmd::simulate_to_json(snapshot, ranges);
+        if (policy)
+            srmd::add_policy_to_simulate_json(json, ranges, *policy, snapshot);
+        std::printf("%s\n", json.dump(2).c_str());
     } else {
         std::fputs(ranges_table(snapshot, ranges).c_str(), stdout);
+        if (policy && !ranges.empty())
+            std::fputs(("\n" + policy_table(snapshot, ranges, *policy)).c_str(), stdout);
     }
 }
 
@@ -73,6 +86,12 @@ int cmd_simulate(const Args& args) {
             options.root = args[++i];
         } else if (arg.rfind("--root=", 0) == 0) {
             options.root = arg.substr(7);
+        } else if (arg == "--policy-dir") {
+            if (i + 1 >= args.size() || args[i + 1].empty())
+                return usage_error("--policy-dir needs a directory");
+            options.policy_dirs.push_back(args[++i]);
+        } else if (arg.rfind("--policy-dir=", 0) == 0) {
+            options.policy_dirs.push_back(arg.substr(13));
         } else {
             return usage_error("unknown argument '" + arg + "'");
         }

@@ -9,7 +9,9 @@ namespace srmctl {
 
 using Args = std::vector<std::string>;
 
-int cmd_simulate(const Args& args);  // srmctl simulate --root DIR [--json]
-int cmd_capture(const Args& args);   // srmctl capture DIR
+int cmd_simulate(const Args& args);      // srmctl simulate --root DIR [--json]
+int cmd_capture(const Args& args);       // srmctl capture DIR
+int cmd_check_policy(const Args& args);  // srmctl check-policy [--policy-dir DIR]... [FILE...]
+int cmd_explain(const Args& args);       // srmctl explain ID [--root DIR] [--policy-dir DIR]...
 
 }  // namespace srmctl

@@ -52,6 +52,10 @@ Row range_row(const srmd::Range& range) {
             srmd::to_string(range.status)};
 }
 
+std::string count(std::size_t n, const char* singular, const char* plural) {
+    return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
 std::string header(const srmd::Snapshot& snapshot) {
     std::string kernel = snapshot.kernel_release.empty() ? "unknown" : snapshot.kernel_release;
     std::string block = snapshot.memory.block_size == 0
@@ -60,7 +64,48 @@ std::string header(const srmd::Snapshot& snapshot) {
     std::string policy = snapshot.memory.auto_online_blocks.empty()
                              ? std::string("unknown")
                              : snapshot.memory.auto_online_blocks;
-    return "kernel " + kernel + ", memory block " + block + ", auto_online_blocks " + policy + "\n";
+    // What was found, so that an empty table still shows the tree was read.
+    return "kernel " + kernel + ", memory block " + block + ", auto_online_blocks " + policy +
+           "\n" + count(snapshot.windows.size(), "CXL window", "CXL windows") + ", " +
+           count(snapshot.regions.size(), "CXL region", "CXL regions") + ", " +
+           count(snapshot.memdevs.size(), "memdev", "memdevs") + ", " +
+           count(snapshot.hmem.size(), "hmem device", "hmem devices") + ", " +
+           count(snapshot.dax_devices.size(), "dax device", "dax devices") + ", " +
+           count(snapshot.nodes.size(), "NUMA node", "NUMA nodes") + "\n";
+}
+
+// Problem messages are sentences; wrap them to the width of a terminal, continuation lines
+// indented under the message, so that a row's problems stay visibly attached to it.
+constexpr std::size_t text_width = 100;
+
+std::string problem_lines(const srmd::Problem& problem) {
+    const std::string first = "  ! " + problem.code + ": ";
+    const std::string indent(4, ' ');
+    std::string out;
+    std::string line = first;
+    bool line_has_word = false;
+    std::size_t pos = 0;
+    const std::string& text = problem.message;
+    while (pos < text.size()) {
+        std::size_t space = text.find(' ', pos);
+        if (space == std::string::npos)
+            space = text.size();
+        std::string word = text.substr(pos, space - pos);
+        pos = space + 1;
+        if (word.empty())
+            continue;
+        if (line_has_word && line.size() + 1 + word.size() > text_width) {
+            out += line + "\n";
+            line = indent;
+            line_has_word = false;
+        }
+        if (line_has_word)
+            line += ' ';
+        line += word;
+        line_has_word = true;
+    }
+    out += line + "\n";
+    return out;
 }
 
 }  // namespace
@@ -68,7 +113,7 @@ std::string header(const srmd::Snapshot& snapshot) {
 std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges) {
     std::string out = header(snapshot);
     if (ranges.empty()) {
-        out += "no Soft Reserved or CXL ram ranges\n";
+        out += "\nno Soft Reserved or CXL ram ranges\n";
         return out;
     }
 
@@ -98,9 +143,8 @@ std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd:
     write_row(rows.front());
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         write_row(rows[i + 1]);
-        for (const auto& problem : ranges[i].problems) {
-            out += "  ! " + problem.code + ": " + problem.message + "\n";
-        }
+        for (const auto& problem : ranges[i].problems)
+            out += problem_lines(problem);
     }
     return out;
 }

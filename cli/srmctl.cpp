@@ -13,6 +13,8 @@ const char usage_text[] =
     "Commands:\n"
     "  simulate --root DIR [--json]  print the Soft Reserved ranges of a captured tree\n"
     "  capture DIR                   copy what srmd reads from this machine into DIR\n"
+    "  check-policy [FILE...]        validate policy files (srmd.policy(5))\n"
+    "  explain ID [--root DIR]       say which policy rule decides a range, and why\n"
     "\n"
     "Options:\n"
     "  --help     show this help\n"
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
         return srmctl::cmd_simulate(args);
     if (command == "capture")
         return srmctl::cmd_capture(args);
+    if (command == "check-policy")
+        return srmctl::cmd_check_policy(args);
+    if (command == "explain")
+        return srmctl::cmd_explain(args);
 
     std::fprintf(stderr, "srmctl: unknown command '%s'\n\n", command.c_str());
     std::fputs(usage_text, stderr);

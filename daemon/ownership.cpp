@@ -242,7 +242,7 @@ void add(Range& range, std::string code, std::string message, RangeStatus severi
     range.problems.push_back({std::move(code), std::move(message), severity});
 }
 
-// Builds one Range: everything except problems, which need the whole picture.
+// Builds one Range at a time: its facts first, then the problems those facts show.
 class RangeBuilder {
   public:
     RangeBuilder(const Snapshot& snapshot, const Evidence& evidence,
@@ -259,9 +259,12 @@ class RangeBuilder {
         range.id = range_id(span.start);
         range.start = span.start;
         range.size = span.end - span.start;
-        for (const CxlWindow& window : snapshot_.windows)
-            if (span.start >= window.start && span.start - window.start < window.size)
+        for (const CxlWindow& window : snapshot_.windows) {
+            if (span.start >= window.start && span.start - window.start < window.size) {
                 range.window = window.name;
+                break;
+            }
+        }
         for (Span sr : evidence_.soft_reserved)
             if (overlaps(sr, span))
                 range.soft_reserved = true;
@@ -447,26 +450,29 @@ class RangeBuilder {
                                                            : " has no dax device";
             add(range, "dax-region-conflict",
                 region->dax_region + " of " + region->name + what + " while " + holder +
-                    " holds the range: the kernel refused the second dax region for the same "
-                    "addresses without saying so (\"dax_region resource conflict\"), so " +
+                    " holds the range: the kernel allows one dax region per address range and "
+                    "refuses a second without saying so (\"dax_region resource conflict\"), so " +
                     region->name + "'s " + human_size(region->size) + " cannot be used through CXL",
                 RangeStatus::Conflict);
         }
 
         for (const HmemDevice* hmem : hmems_) {
+            std::string who =
+                hmem->name + " (" + hex(*hmem->start) + ", " + human_size(hmem->size) + ")";
             const DaxRegion* dax_region = hmem_dax_region_of(snapshot_, *hmem);
-            std::string what;
-            if (!hmem->has_dax_region)
-                what = " has no dax region";
-            else if (dax_region && dax_region->devices.empty())
-                what = "'s dax region has no dax device";
-            else
-                continue;
-            add(range, "hmem-without-dax",
-                hmem->name + " (" + hex(*hmem->start) + ", " + human_size(hmem->size) + ")" + what +
-                    ": its probe failed, most likely because another dax region already covers "
-                    "these addresses",
-                RangeStatus::Conflict);
+            if (!hmem->has_dax_region) {
+                add(range, "hmem-without-dax",
+                    who +
+                        " has no dax region: its probe failed, most likely because another dax "
+                        "region already covers these addresses",
+                    RangeStatus::Conflict);
+            } else if (dax_region && dax_region->devices.empty()) {
+                add(range, "hmem-without-dax",
+                    who +
+                        " registered a dax region but has no dax device, so nothing can use "
+                        "its range",
+                    RangeStatus::Conflict);
+            }
         }
     }
 

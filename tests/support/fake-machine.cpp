@@ -60,8 +60,12 @@ std::string list_format(const std::set<int>& ids) {
     return out;
 }
 
-std::uint64_t round_up(std::uint64_t value, std::uint64_t to) { return (value + to - 1) / to * to; }
-std::uint64_t round_down(std::uint64_t value, std::uint64_t to) { return value / to * to; }
+std::uint64_t round_up(std::uint64_t value, std::uint64_t to) {
+    return (value + to - 1) / to * to;
+}
+std::uint64_t round_down(std::uint64_t value, std::uint64_t to) {
+    return value / to * to;
+}
 
 bool at_least(Kernel kernel, Kernel version) {
     return static_cast<int>(kernel) >= static_cast<int>(version);
@@ -69,14 +73,14 @@ bool at_least(Kernel kernel, Kernel version) {
 
 std::string default_release(Kernel kernel) {
     switch (kernel) {
-    case Kernel::V6_1:
-        return "6.1.0-56-amd64";
-    case Kernel::V6_8:
-        return "6.8.12-amd64";
-    case Kernel::V7_0:
-        return "7.0.0-1-amd64";
-    case Kernel::V7_1:
-        return "7.1.0-1-amd64";
+        case Kernel::V6_1:
+            return "6.1.0-56-amd64";
+        case Kernel::V6_8:
+            return "6.8.12-amd64";
+        case Kernel::V7_0:
+            return "7.0.0-1-amd64";
+        case Kernel::V7_1:
+            return "7.1.0-1-amd64";
     }
     return "";
 }
@@ -87,7 +91,7 @@ std::string default_release(Kernel kernel) {
 // ("sys/bus/dax"); link targets are made relative the way sysfs makes them: up to the common
 // ancestor, then down.
 class TreeWriter {
-public:
+  public:
     explicit TreeWriter(std::string root) : root_(std::move(root)) {}
 
     void dir(const std::string& rel) {
@@ -135,7 +139,7 @@ public:
             fail(path);
     }
 
-private:
+  private:
     void parent_dir(const std::string& rel) {
         auto slash = rel.rfind('/');
         if (slash != std::string::npos)
@@ -162,10 +166,18 @@ int FakeMachine::add_memdev(const Memdev& memdev) {
     return static_cast<int>(memdevs_.size()) - 1;
 }
 
-void FakeMachine::add_region(const Region& region) { regions_.push_back(region); }
-void FakeMachine::add_hmem(const Hmem& hmem) { hmem_.push_back(hmem); }
-void FakeMachine::add_dax_device(const DaxDevice& dax) { dax_.push_back(dax); }
-void FakeMachine::add_node(const Node& node) { nodes_.push_back(node); }
+void FakeMachine::add_region(const Region& region) {
+    regions_.push_back(region);
+}
+void FakeMachine::add_hmem(const Hmem& hmem) {
+    hmem_.push_back(hmem);
+}
+void FakeMachine::add_dax_device(const DaxDevice& dax) {
+    dax_.push_back(dax);
+}
+void FakeMachine::add_node(const Node& node) {
+    nodes_.push_back(node);
+}
 
 void FakeMachine::add_memory_blocks(std::uint64_t start, std::uint64_t size, int node,
                                     const std::string& state, const std::string& zones) {
@@ -201,7 +213,8 @@ void FakeMachine::add_iomem_line(std::uint64_t start, std::uint64_t end_inclusiv
 // Every resource the kernel would list, with the rank that orders equal ranges. The rank follows
 // insertion order (insert_resource makes the newcomer the parent of an equal range): on 6.x the
 // e820 Soft Reserved comes first, hmem.N next, then the CXL Window, then the region; on 7.x hmem
-// inserts Soft Reserved only after CXL has decided. Requested regions (dax, kmem) always nest inside.
+// inserts Soft Reserved only after CXL has decided. Requested regions (dax, kmem) always nest
+// inside.
 std::vector<FakeMachine::IomemLine> FakeMachine::iomem_lines() const {
     bool v7 = at_least(kernel_, Kernel::V7_0);
     int window_rank = v7 ? 1 : 2;
@@ -210,13 +223,13 @@ std::vector<FakeMachine::IomemLine> FakeMachine::iomem_lines() const {
     std::vector<IomemLine> lines = extra_iomem_;
     for (std::size_t i = 0; i < windows_.size(); ++i) {
         const Window& w = windows_[i];
-        lines.push_back({w.start, w.start + w.size - 1, "CXL Window " + std::to_string(i),
-                         window_rank});
+        lines.push_back(
+            {w.start, w.start + w.size - 1, "CXL Window " + std::to_string(i), window_rank});
     }
     for (const Region& r : regions_)
         if (r.start)
-            lines.push_back({*r.start, *r.start + r.size - 1, "region" + std::to_string(r.id),
-                             region_rank});
+            lines.push_back(
+                {*r.start, *r.start + r.size - 1, "region" + std::to_string(r.id), region_rank});
     for (const auto& [start, end] : soft_reserved_iomem_)
         lines.push_back({start, end, "Soft Reserved", soft_reserved_rank});
     if (!v7)
@@ -256,8 +269,8 @@ std::string FakeMachine::iomem() const {
             open_ends.pop_back();
         // The kernel stops indenting at MAX_IORES_LEVEL (5).
         std::size_t depth = std::min<std::size_t>(open_ends.size(), 5);
-        out += std::string(2 * depth, ' ') + hex_bare(line.start, 8) + "-" +
-               hex_bare(line.end, 8) + " : " + line.name + "\n";
+        out += std::string(2 * depth, ' ') + hex_bare(line.start, 8) + "-" + hex_bare(line.end, 8) +
+               " : " + line.name + "\n";
         open_ends.push_back(line.end);
     }
     return out;
@@ -273,7 +286,9 @@ struct Paths {
     static std::string acpi_host_bridge(int h) {
         return "sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0016:" + hex_bare(h, 2);
     }
-    static std::string pci_root(int h) { return "sys/devices/pci0000:" + hex_bare(bus_number(h), 2); }
+    static std::string pci_root(int h) {
+        return "sys/devices/pci0000:" + hex_bare(bus_number(h), 2);
+    }
     static std::string root_port(int h, int port) {
         return pci_root(h) + "/0000:" + hex_bare(bus_number(h), 2) + ":" + hex_bare(port, 2) + ".0";
     }
@@ -298,8 +313,8 @@ void FakeMachine::write(const std::string& dir) const {
     {
         std::vector<std::string> modules;
         if (!windows_.empty())
-            modules = {"cxl_pmem", "dax_cxl", "cxl_mem", "cxl_pci", "cxl_port", "cxl_acpi",
-                       "cxl_core"};
+            modules = {"cxl_pmem", "dax_cxl",  "cxl_mem", "cxl_pci",
+                       "cxl_port", "cxl_acpi", "cxl_core"};
         if (!hmem_.empty() || !dax_.empty())
             for (const char* m : {"kmem", "device_dax", "dax_hmem"})
                 modules.push_back(m);
@@ -341,8 +356,9 @@ void FakeMachine::write(const std::string& dir) const {
     };
     auto on_bus = [&](const std::string& device, const std::string& bus_name) {
         w.link(device + "/subsystem", "sys/bus/" + bus_name);
-        w.link("sys/bus/" + bus_name + "/devices/" + std::filesystem::path(device).filename().string(),
-               device);
+        w.link(
+            "sys/bus/" + bus_name + "/devices/" + std::filesystem::path(device).filename().string(),
+            device);
     };
 
     bus("memory");
@@ -565,7 +581,8 @@ void FakeMachine::write(const std::string& dir) const {
         w.attr(d + "/resource", hex(start));
         w.attr(d + "/size", hex(r.size));
         // A ram region has an empty uuid; a pmem region a real one, made up from its id here.
-        w.attr(d + "/uuid", r.mode == "pmem" ? "b19f0bd4-ea0c-46df-9991-" + hex_bare(r.id, 12) : "");
+        w.attr(d + "/uuid",
+               r.mode == "pmem" ? "b19f0bd4-ea0c-46df-9991-" + hex_bare(r.id, 12) : "");
 
         std::set<int> bridges;
         for (std::size_t pos = 0; pos < r.memdevs.size(); ++pos) {
@@ -590,8 +607,8 @@ void FakeMachine::write(const std::string& dir) const {
             std::string targets;
             for (std::size_t pos = 0; pos < r.memdevs.size(); ++pos)
                 if (memdevs_[r.memdevs[pos]].host_bridge == h)
-                    targets += (targets.empty() ? "" : ",") +
-                               std::to_string(memdev_port[r.memdevs[pos]]);
+                    targets +=
+                        (targets.empty() ? "" : ",") + std::to_string(memdev_port[r.memdevs[pos]]);
             w.attr(sw + "/target_list", targets);
         }
 

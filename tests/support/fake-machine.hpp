@@ -54,15 +54,15 @@ enum class DaxRegionState {
 };
 
 struct Region {
-    int id = 0;      // regionZ; also the id of its dax region
-    int window = 0;  // index of the root decoder it sits under
+    int id = 0;                          // regionZ; also the id of its dax region
+    int window = 0;                      // index of the root decoder it sits under
     std::optional<std::uint64_t> start;  // nullopt: no HPA allocated (resource reads all ones)
     std::uint64_t size = 0;
     std::string mode = "ram";
     bool committed = true;
-    bool bound = true;             // driver link to cxl_region
-    std::optional<bool> locked;    // written only on V7_1 (defaults to 0 there)
-    std::vector<int> memdevs;      // memdev indices by target position
+    bool bound = true;           // driver link to cxl_region
+    std::optional<bool> locked;  // written only on V7_1 (defaults to 0 there)
+    std::vector<int> memdevs;    // memdev indices by target position
     int granularity = 256;
     DaxRegionState dax_region = DaxRegionState::Bound;
 };
@@ -73,7 +73,7 @@ struct Hmem {
     std::uint64_t start = 0;
     std::uint64_t size = 0;
     int numa_node = 0;
-    bool bound = true;       // driver link to hmem; without it there is no dax_region
+    bool bound = true;  // driver link to hmem; without it there is no dax_region
 };
 
 enum class DaxParent { Cxl, Hmem };
@@ -107,7 +107,7 @@ struct Node {
 };
 
 class FakeMachine {
-public:
+  public:
     explicit FakeMachine(Kernel kernel);
 
     // Each add_* returns the index (windows, memdevs) or id of what it added.
@@ -152,7 +152,7 @@ public:
     // Throws std::runtime_error naming the path on failure.
     void write(const std::string& dir) const;
 
-private:
+  private:
     struct Block {
         int node = 0;
         std::string state;

@@ -321,9 +321,9 @@ TEST(Ownership, RegionSmallerThanRange) {
               "  kernel_owner=hmem owner=none mode=unbound status=conflict\n"
               "  dax dax7.0 driver=- size=0x140000000 node=1 blocks=0 online=0 zone=-\n"
               "  problem conflict dax-region-conflict: dax_region0 of region0 is not bound to "
-              "cxl_dax_region while hmem.7 holds the range: the kernel refused the second dax "
-              "region for the same addresses without saying so (\"dax_region resource "
-              "conflict\"), so region0's 4 GiB cannot be used through CXL\n"
+              "cxl_dax_region while hmem.7 holds the range: the kernel allows one dax region "
+              "per address range and refuses a second without saying so (\"dax_region "
+              "resource conflict\"), so region0's 4 GiB cannot be used through CXL\n"
               "  problem partial-coverage region-smaller-than-range: region0 (0xa90000000, 4 GiB) "
               "covers 4 GiB of this 5 GiB range: the kernel leaves a range to CXL only when one "
               "region contains all of it, so it gives the whole range to hmem\n"
@@ -361,9 +361,9 @@ TEST(Ownership, CxlAndHmemOnOldKernel) {
               "contains this whole range, but hmem.1 (0x850000000, 16 GiB) holds it too: kernels "
               "before 7.1 do not coordinate the two drivers, so both claim the same memory\n"
               "  problem conflict dax-region-conflict: dax_region0 of region0 is not bound to "
-              "cxl_dax_region while hmem.1 holds the range: the kernel refused the second dax "
-              "region for the same addresses without saying so (\"dax_region resource "
-              "conflict\"), so region0's 16 GiB cannot be used through CXL\n");
+              "cxl_dax_region while hmem.1 holds the range: the kernel allows one dax region "
+              "per address range and refuses a second without saying so (\"dax_region "
+              "resource conflict\"), so region0's 16 GiB cannot be used through CXL\n");
 }
 
 // Bound dax devices of both parents: whoever holds more bytes is named the owner, and the mode
@@ -414,6 +414,39 @@ TEST(Ownership, HmemWithoutDax) {
               "  problem conflict hmem-without-dax: hmem.3 (0x100000000, 1 GiB) has no dax "
               "region: its probe failed, most likely because another dax region already covers "
               "these addresses\n"
+              "  problem stranded no-dax-device: no dax device covers this 1 GiB range: nobody "
+              "can use the memory\n");
+}
+
+// Both sides registered a dax region but neither has a device: hmem's registration is what
+// blocks CXL's, and nobody can use the memory.
+TEST(Ownership, EmptyDaxRegionsOnBothSides) {
+    Snapshot s;
+    s.memory.block_size = 128 * MiB;
+    iomem(s,
+          "100000000-13fffffff : CXL Window 0\n"
+          "  100000000-13fffffff : hmem.2\n"
+          "    100000000-13fffffff : Soft Reserved\n");
+    s.windows.push_back(window("decoder0.0", 0x100000000, 1 * GiB));
+    s.regions.push_back(region(0, "decoder0.0", 0x100000000, 1 * GiB, "ram", true));
+    s.dax_regions.push_back(dax_region(0, Cxl, "region0", {}));
+    s.hmem.push_back(hmem(2, 0x100000000, 1 * GiB));
+    s.dax_regions.push_back(dax_region(2, Hmem, "hmem.2", {}));
+
+    EXPECT_EQ(render(compute_ranges(s)),
+              "r100000000 0x100000000+0x40000000 window=decoder0.0 soft_reserved=yes\n"
+              "  claimant hmem hmem.2 0x100000000+0x40000000 committed=yes full=yes\n"
+              "  claimant cxl region0 0x100000000+0x40000000 committed=yes full=yes\n"
+              "  kernel_owner=cxl owner=none mode=absent status=conflict\n"
+              "  problem conflict cxl-and-hmem: region0 (0x100000000, 1 GiB) is committed and "
+              "contains this whole range, but hmem.2 (0x100000000, 1 GiB) holds it too: kernels "
+              "before 7.1 do not coordinate the two drivers, so both claim the same memory\n"
+              "  problem conflict dax-region-conflict: dax_region0 of region0 has no dax device "
+              "while hmem.2 holds the range: the kernel allows one dax region per address range "
+              "and refuses a second without saying so (\"dax_region resource conflict\"), so "
+              "region0's 1 GiB cannot be used through CXL\n"
+              "  problem conflict hmem-without-dax: hmem.2 (0x100000000, 1 GiB) registered a dax "
+              "region but has no dax device, so nothing can use its range\n"
               "  problem stranded no-dax-device: no dax device covers this 1 GiB range: nobody "
               "can use the memory\n");
 }

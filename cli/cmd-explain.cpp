@@ -1,0 +1,118 @@
+// `srmctl explain ID [--root DIR] [--policy-dir DIR]...`: which policy rule decides a range,
+// why the rules before it do not, and what would have to change for the range to become what
+// the rule wants. In words, for an operator wondering why srmd does (or does not) act.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "error.hpp"
+#include "ownership.hpp"
+#include "policy-load.hpp"
+#include "policy-match.hpp"
+#include "policy-option.hpp"
+#include "root-reader.hpp"
+#include "snapshot.hpp"
+
+namespace srmctl {
+
+namespace {
+
+const char explain_usage[] =
+    "Usage: srmctl explain ID [--root DIR] [--policy-dir DIR]...\n"
+    "\n"
+    "Say which policy rule decides the range ID (as `srmctl simulate` lists it, r<hex start>, or\n"
+    "any physical address inside the range, 0x...), why each earlier rule does not match, and\n"
+    "what would have to change for the range to become what the rule wants.\n"
+    "\n"
+    "  --root DIR        the tree to read (default /, this machine)\n"
+    "  --policy-dir DIR  read the policy from DIR (repeatable; default /usr/lib/srmd/policy.d\n"
+    "                    and /etc/srmd/policy.d, as srmd does)\n";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "srmctl explain: %s\n\n%s", message.c_str(), explain_usage);
+    return 2;
+}
+
+// The range named by an id ("r2080000000") or containing an address ("0x2080001000").
+const srmd::Range* find_range(const std::vector<srmd::Range>& ranges, const std::string& id) {
+    for (const srmd::Range& range : ranges)
+        if (range.id == id)
+            return &range;
+    if (id.size() > 2 && id[0] == '0' && (id[1] == 'x' || id[1] == 'X')) {
+        errno = 0;
+        char* end = nullptr;
+        unsigned long long address = std::strtoull(id.c_str() + 2, &end, 16);
+        if (errno == 0 && end && *end == '\0')
+            for (const srmd::Range& range : ranges)
+                if (range.start <= address && address < range.end())
+                    return &range;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+int cmd_explain(const Args& args) {
+    std::string root = "/";
+    std::vector<std::string> dirs;
+    std::string id;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(explain_usage, stdout);
+            return 0;
+        } else if (arg == "--root" || arg == "--policy-dir") {
+            if (i + 1 >= args.size() || args[i + 1].empty())
+                return usage_error(arg + " needs a directory");
+            if (arg == "--root")
+                root = args[++i];
+            else
+                dirs.push_back(args[++i]);
+        } else if (arg.rfind("--root=", 0) == 0) {
+            root = arg.substr(7);
+        } else if (arg.rfind("--policy-dir=", 0) == 0) {
+            dirs.push_back(arg.substr(13));
+        } else if (arg.size() > 1 && arg[0] == '-') {
+            return usage_error("unknown option '" + arg + "'");
+        } else if (id.empty()) {
+            id = arg;
+        } else {
+            return usage_error("one range at a time ('" + id + "', then '" + arg + "')");
+        }
+    }
+    if (id.empty())
+        return usage_error("which range? give its ID, as srmctl simulate lists it");
+    if (root.empty())
+        return usage_error("--root needs a directory");
+
+    try {
+        srmd::Policy policy =
+            load_policy_or_throw(dirs.empty() ? srmd::default_policy_dirs() : dirs);
+        srmd::RootReader reader(root);
+        if (!reader.is_dir("/"))
+            throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+        srmd::Snapshot snapshot = srmd::read_snapshot(reader);
+        std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
+        const srmd::Range* range = find_range(ranges, id);
+        if (!range) {
+            std::string known;
+            for (const srmd::Range& each : ranges)
+                known += (known.empty() ? "" : ", ") + each.id;
+            std::fprintf(stderr, "srmctl explain: no range '%s' in %s (ranges: %s)\n", id.c_str(),
+                         root.c_str(), known.empty() ? "none" : known.c_str());
+            return 1;
+        }
+        for (const std::string& line : srmd::explain(policy, *range, snapshot))
+            std::printf("%s\n", line.c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "srmctl: %s\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace srmctl

@@ -1,0 +1,231 @@
+#include "policy-load.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "policy-validate.hpp"
+#include "yaml-document.hpp"
+
+namespace srmd {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Policy files are a few rules long; anything this big is not one.
+const std::size_t max_policy_file_size = 4 << 20;
+
+std::string base_name(const std::string& path) {
+    return fs::path(path).filename().string();
+}
+
+bool is_policy_file_name(const std::string& name) {
+    const std::string suffix = ".yaml";
+    return name.size() > suffix.size() && name[0] != '.' &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// An empty file or a symlink to /dev/null: the systemd way of switching off a vendor file.
+bool is_mask(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+        fs::path target = fs::read_symlink(path, ec);
+        if (!ec && target == "/dev/null")
+            return true;
+    }
+    fs::file_status status = fs::status(path, ec);
+    if (ec)
+        return false;
+    if (fs::is_character_file(status) && fs::equivalent(path, "/dev/null", ec))
+        return true;
+    return fs::is_regular_file(status) && fs::file_size(path, ec) == 0 && !ec;
+}
+
+// 0, or the errno of the failure.
+int read_text_file(const std::string& path, std::string& text) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    text.clear();
+    char buffer[16384];
+    int result = 0;
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            result = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > max_policy_file_size) {
+            result = EFBIG;
+            break;
+        }
+    }
+    ::close(fd);
+    return result;
+}
+
+std::string where(const Diagnostic& diagnostic) {
+    return base_name(diagnostic.file) + ":" + std::to_string(diagnostic.position.line) + ":" +
+           std::to_string(diagnostic.position.column);
+}
+
+PolicyLoad finish(std::vector<PolicyFile> files, std::vector<Diagnostic> diagnostics) {
+    PolicyLoad load;
+    Policy policy;
+    std::optional<Diagnostic> onlining_source;
+    for (PolicyFile& file : files) {
+        policy.files.push_back(file.file);
+        if (file.exclusive_onlining) {
+            Diagnostic here{file.file, file.exclusive_onlining_position, Severity::Note,
+                            std::string("exclusive_onlining: ") +
+                                (*file.exclusive_onlining ? "true" : "false")};
+            // Later files override earlier ones; say so, since the earlier file may be the
+            // vendor's and the operator may not know it set anything.
+            if (onlining_source)
+                diagnostics.push_back(
+                    {file.file, file.exclusive_onlining_position, Severity::Note,
+                     "exclusive_onlining overrides the value " +
+                         std::string(policy.settings.exclusive_onlining ? "true" : "false") +
+                         " set at " + where(*onlining_source)});
+            policy.settings.exclusive_onlining = *file.exclusive_onlining;
+            onlining_source = here;
+        }
+        for (PolicyRule& rule : file.rules)
+            policy.rules.push_back(std::move(rule));
+    }
+    check_rule_set(policy.rules, diagnostics);
+    sort_diagnostics(diagnostics);
+    load.files = policy.files;
+    load.diagnostics = std::move(diagnostics);
+    if (load.errors() == 0)
+        load.policy = std::move(policy);
+    return load;
+}
+
+PolicyFile read_source(const PolicySource& source, std::vector<Diagnostic>& diagnostics) {
+    std::optional<YamlNode> root = parse_yaml_document(source.text, source.file, diagnostics);
+    if (!root) {
+        PolicyFile unreadable;
+        unreadable.file = source.file;
+        return unreadable;
+    }
+    return validate_policy_document(*root, source.file, diagnostics);
+}
+
+}  // namespace
+
+std::vector<std::string> default_policy_dirs() {
+    return {"/usr/lib/srmd/policy.d", "/etc/srmd/policy.d"};
+}
+
+std::vector<std::string> list_policy_files(const std::vector<std::string>& dirs,
+                                           const std::vector<std::string>& extra_files,
+                                           std::vector<Diagnostic>& diagnostics) {
+    // Base name -> path; "" once masked.
+    std::map<std::string, std::string> chosen;
+    for (const std::string& dir : dirs) {
+        std::error_code ec;
+        fs::file_status status = fs::status(dir, ec);
+        if (status.type() == fs::file_type::not_found)
+            continue;
+        if (ec || !fs::is_directory(status)) {
+            diagnostics.push_back(
+                {dir,
+                 {},
+                 Severity::Error,
+                 ec ? "cannot read the policy directory: " + ec.message() : "not a directory"});
+            continue;
+        }
+        std::vector<std::string> names;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+            names.push_back(it->path().filename().string());
+        if (ec) {
+            diagnostics.push_back(
+                {dir, {}, Severity::Error, "cannot read the policy directory: " + ec.message()});
+            continue;
+        }
+        for (const std::string& name : names) {
+            if (!is_policy_file_name(name))
+                continue;
+            std::string path = (fs::path(dir) / name).string();
+            chosen[name] = is_mask(path) ? "" : path;
+        }
+    }
+    for (const std::string& path : extra_files)
+        chosen[base_name(path)] = is_mask(path) ? "" : path;
+
+    std::vector<std::string> files;
+    for (const auto& [name, path] : chosen)
+        if (!path.empty())
+            files.push_back(path);
+    return files;
+}
+
+PolicyLoad load_policy_sources(const std::vector<PolicySource>& sources) {
+    std::vector<Diagnostic> diagnostics;
+    std::vector<PolicyFile> files;
+    for (const PolicySource& source : sources)
+        files.push_back(read_source(source, diagnostics));
+    return finish(std::move(files), std::move(diagnostics));
+}
+
+PolicyLoad parse_policy_text(std::string_view text, const std::string& file) {
+    return load_policy_sources({PolicySource{file, std::string(text)}});
+}
+
+PolicyLoad load_policy_files(const std::vector<std::string>& paths) {
+    std::vector<Diagnostic> diagnostics;
+    std::vector<PolicyFile> files;
+    for (const std::string& path : paths) {
+        std::error_code ec;
+        if (fs::is_directory(path, ec)) {
+            diagnostics.push_back({path,
+                                   {},
+                                   Severity::Error,
+                                   "is a directory; give policy directories with --policy-dir"});
+            continue;
+        }
+        if (is_mask(path)) {
+            diagnostics.push_back({path,
+                                   {},
+                                   Severity::Note,
+                                   "empty: in a policy directory it masks the file of the same "
+                                   "name in the directories before it"});
+            continue;
+        }
+        PolicySource source{path, ""};
+        if (int err = read_text_file(path, source.text)) {
+            diagnostics.push_back(
+                {path, {}, Severity::Error, std::string("cannot read: ") + std::strerror(err)});
+            continue;
+        }
+        files.push_back(read_source(source, diagnostics));
+    }
+    return finish(std::move(files), std::move(diagnostics));
+}
+
+PolicyLoad load_policy_dirs(const std::vector<std::string>& dirs,
+                            const std::vector<std::string>& extra_files) {
+    std::vector<Diagnostic> diagnostics;
+    std::vector<std::string> paths = list_policy_files(dirs, extra_files, diagnostics);
+    PolicyLoad load = load_policy_files(paths);
+    if (!diagnostics.empty()) {
+        load.diagnostics.insert(load.diagnostics.end(), diagnostics.begin(), diagnostics.end());
+        sort_diagnostics(load.diagnostics);
+        if (load.errors() > 0)
+            load.policy.reset();
+    }
+    return load;
+}
+
+}  // namespace srmd

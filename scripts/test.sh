@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Every test: install what is missing, then run each lane (a build and its tests) and print the
+# total of individual test cases across all lanes as the last line: "N passed, N failed".
+# Exits non-zero when anything failed, a build included.
+# Usage (as root on Debian bookworm): scripts/test.sh
+# BUILD_DIR and ASAN_BUILD_DIR override the build directories (default build/ and build-asan/).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+build_dir=${BUILD_DIR:-build}
+asan_build_dir=${ASAN_BUILD_DIR:-${BUILD_DIR:+$BUILD_DIR-asan}}
+asan_build_dir=${asan_build_dir:-build-asan}
+
+# Undefined behaviour and memory errors end the test that hit them, with a stack.
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+
+# The lanes, in order. Each is a function below that builds, tests, and appends a line
+# "<lane> <passed> <failed>" to $results. Later lanes (VM, integration) are added here.
+LANES=(lane_normal lane_asan)
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+# Configures DIR with OPTIONS unless it already is; the options are remembered in the build
+# directory so that a change of options reconfigures instead of silently testing the old ones.
+configure() {
+    local dir=$1
+    shift
+    local wanted="$*"
+    local stamp="$dir/srmd-test-options"
+    if [ -f "$dir/build.ninja" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+        return 0
+    fi
+    local setup=(meson setup "$dir" "$@")
+    [ -d "$dir/meson-private" ] && setup+=(--reconfigure)
+    if ! "${setup[@]}" >"$dir.log" 2>&1; then
+        cat "$dir.log" >&2
+        return 1
+    fi
+    rm -f "$dir.log"
+    echo "$wanted" >"$stamp"
+}
+
+build() {
+    local dir=$1
+    if ! ninja -C "$dir" >"$dir.log" 2>&1; then
+        cat "$dir.log" >&2
+        return 1
+    fi
+    rm -f "$dir.log"
+}
+
+# Builds DIR with OPTIONS, runs `meson test`, and counts its test cases.
+meson_lane() {
+    local name=$1 dir=$2
+    shift 2
+    echo "== $name ($dir)"
+    if ! configure "$dir" "$@" || ! build "$dir"; then
+        echo "$name: build failed" >&2
+        echo "$name 0 1" >>"$results"
+        return
+    fi
+    # A stale log from an earlier run must not be counted.
+    rm -f "$dir/meson-logs/testlog.json"
+    meson test -C "$dir" --print-errorlogs </dev/null
+    local rc=$?
+    if [ ! -f "$dir/meson-logs/testlog.json" ]; then
+        echo "$name 0 1" >>"$results"
+        return
+    fi
+    python3 scripts/count-tests.py "$name" "$dir/meson-logs/testlog.json" "$rc" >>"$results"
+}
+
+lane_normal() { meson_lane normal "$build_dir"; }
+lane_asan() { meson_lane asan "$asan_build_dir" -Db_sanitize=address,undefined -Db_lundef=false; }
+
+bash scripts/install-deps.sh || exit 1
+
+for lane in "${LANES[@]}"; do
+    "$lane"
+done
+
+echo
+passed=0
+failed=0
+while read -r name p f; do
+    echo "$name: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+done <"$results"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
