@@ -40,20 +40,24 @@ void q35_low_memory(FakeMachine& m) {
     m.set_cmdline("BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro console=ttyS0");
 }
 
-// A two-socket bare-metal x86 server with boot RAM up to 0x207fffffff (130 GiB): the kernel picks
-// 2 GiB memory blocks. Lines below 4 GiB follow kernel-interfaces.md §5(a).
-void server_low_memory(FakeMachine& m) {
+// A bare-metal x86 server with boot RAM up to 0x207fffffff (130 GiB): the kernel picks 2 GiB memory
+// blocks. Lines below 4 GiB follow kernel-interfaces.md §5(a). With two sockets, the upper 64 GiB
+// of boot RAM and CPUs 32-63 are node 1.
+void server_low_memory(FakeMachine& m, bool two_sockets) {
     m.set_block_size(2 * GiB);
     m.add_iomem_line(0x0, 0xfff, "Reserved");
     m.add_boot_ram(0x1000, 0x9f000, 0);
     m.add_boot_ram(0x100000, 0x6d6ff000, 0);
     m.add_iomem_line(0x6d7ff000, 0x6fffffff, "Reserved");
     m.add_iomem_line(0x80000000, 0x8fffffff, "PCI MMCONFIG 0000 [bus 00-ff]");
-    // One e820 range to 0x207fffffff; its upper 64 GiB belong to the second socket's node.
-    m.add_boot_ram(0x100000000, 0x1f80000000, 0);
-    m.add_memory_blocks(0x1080000000, 64 * GiB, 1, "online", "Normal");
-    m.add_node({0, "0-31", std::nullopt});
-    m.add_node({1, "32-63", std::nullopt});
+    m.add_boot_ram(0x100000000, 0x1f80000000, 0);  // one e820 range to 0x207fffffff
+    if (two_sockets) {
+        m.add_memory_blocks(0x1080000000, 64 * GiB, 1, "online", "Normal");
+        m.add_node({0, "0-31", std::nullopt});
+        m.add_node({1, "32-63", std::nullopt});
+    } else {
+        m.add_node({0, "0-31", std::nullopt});
+    }
     m.set_cmdline("BOOT_IMAGE=/boot/vmlinuz-amd64 root=UUID=3f1c0b2e ro quiet");
 }
 
@@ -67,7 +71,7 @@ struct Scenario {
 // §5(a) with windows at TW-DEC's layout but 2 GiB aligned and 16 GiB each, so that 2 GiB blocks
 // do not trim them and the tree stays small.
 void two_windows(FakeMachine& m, bool kmem) {
-    server_low_memory(m);
+    server_low_memory(m, true);
     m.add_node({2, "", NodeAccess{0, 160, 160, 48000, 48000}});
     const std::uint64_t base = 0x2080000000, size = 16 * GiB;
     // TW-DEC: e820 reported one merged Soft Reserved range over both windows.
@@ -109,7 +113,7 @@ const std::vector<Scenario>& scenarios() {
          "auto_online_blocks=online). Kernel 6.8 layout: hmem.0 directly under platform, and, as\n"
          "the kernel-6.1 captures show, an `hmem.0` iomem line above Soft Reserved.\n",
          [](FakeMachine& m) {
-             server_low_memory(m);
+             server_low_memory(m, false);
              m.add_node({1, "", std::nullopt});
              m.set_auto_online_blocks("online");
              m.add_soft_reserved(0x2080000000, 8 * GiB, true);

@@ -21,7 +21,9 @@ ninja -C "$build" bench/srmd-mkmachine bench/srmd-bench-snapshot >/dev/null
 base=${TMPDIR:-/dev/shm}
 [ -d "$base" ] || base=/tmp
 work=$(mktemp -d "$base/srmd-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# Results stay outside /dev: with-fake-sys.sh hides /dev (and so /dev/shm) behind a fresh tmpfs.
+results=$(mktemp -d /tmp/srmd-bench-results.XXXXXX)
+trap 'rm -rf "$work" "$results"' EXIT
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -46,8 +48,8 @@ for variant in "${variants[@]}"; do
     gen[$variant]=$(elapsed "$t0" "$(now)")
 
     echo "running srmd-bench-snapshot ($variant) ..." >&2
-    "$build/bench/srmd-bench-snapshot" "$tree" --runs "$runs" > "$work/$variant.bench"
-    bench[$variant]=$work/$variant.bench
+    "$build/bench/srmd-bench-snapshot" "$tree" --runs "$runs" > "$results/$variant.bench"
+    bench[$variant]=$results/$variant.bench
 
     if [ "$can_mount" = yes ]; then
         echo "running cxl list -RD and daxctl list -RDM ($variant) ..." >&2
@@ -56,12 +58,12 @@ for variant in "${variants[@]}"; do
             out=$1
             t0=$(date +%s.%N); cxl list -RD > "$out.cxl.json" 2> "$out.cxl.err"; t1=$(date +%s.%N)
             daxctl list -RDM > "$out.dax.json" 2> "$out.dax.err"; t2=$(date +%s.%N)
-            echo "$t0 $t1 $t2" > "$out.times"' _ "$work/$variant"
-        read -r t0 t1 t2 < "$work/$variant.times"
+            echo "$t0 $t1 $t2" > "$out.times"' _ "$results/$variant"
+        read -r t0 t1 t2 < "$results/$variant.times"
         cxl[$variant]=$(elapsed "$t0" "$t1")
         dax[$variant]=$(elapsed "$t1" "$t2")
-        cxl_count[$variant]=$(grep -c '"region":"region' "$work/$variant.cxl.json" || true)
-        dax_count[$variant]=$(grep -c '"chardev"' "$work/$variant.dax.json" || true)
+        cxl_count[$variant]=$(grep -c '"decode_state"' "$results/$variant.cxl.json" || true)
+        dax_count[$variant]=$(grep -c '"chardev"' "$results/$variant.dax.json" || true)
     else
         cxl[$variant]=skipped
         dax[$variant]=skipped
@@ -71,10 +73,14 @@ for variant in "${variants[@]}"; do
     rm -rf "$tree"
 done
 
-row() { printf '%-34s %-26s %-26s\n' "$1" "$2" "$3"; }
+row() { printf '%-42s %-28s %-28s\n' "$1" "$2" "$3"; }
+# The value of one benchmark line for both variants; with a third argument, only its first word.
 both() {
-    local name=$1 key=$2
-    row "$name" "$(field "${bench[spread]}" "$key")" "$(field "${bench[one-node]}" "$key")"
+    local name=$1 key=$2 a b
+    a=$(field "${bench[spread]}" "$key")
+    b=$(field "${bench[one-node]}" "$key")
+    if [ -n "${3:-}" ]; then a=${a%% *}; b=${b%% *}; fi
+    row "$name" "$a" "$b"
 }
 sum() {
     if [ "$1" = skipped ]; then echo skipped; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; fi
@@ -92,11 +98,11 @@ row "writing the tree (s)" "${gen[spread]}" "${gen[one-node]}"
 both "srmd snapshot (s)" snapshot_s
 both "srmd ownership (s)" ranges_s
 both "plain pass over the files (s)" plain_pass_s
-both "snapshot / plain pass" snapshot_vs_plain
+both "snapshot / plain pass (target <= 1.2)" snapshot_vs_plain first
 both "files opened by srmd" files_opened
 both "directories listed by srmd" dirs_listed
-both "files in the plain pass" plain_pass_files
-both "peak RSS (KiB)" peak_rss_kib
+both "files in the plain pass" plain_pass_files first
+both "peak RSS (KiB)" peak_rss_kib first
 row "cxl list -RD (s)" "${cxl[spread]}" "${cxl[one-node]}"
 row "daxctl list -RDM (s)" "${dax[spread]}" "${dax[one-node]}"
 row "cxl + daxctl (s)" "$(sum "${cxl[spread]}" "${dax[spread]}")" \

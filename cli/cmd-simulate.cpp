@@ -1,20 +1,24 @@
 // `srmctl simulate --root DIR [--json]`: read a captured tree as srmd would read the machine and
 // print the Ranges it finds, as a table for people or as the JSON contract for programs.
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 
 #include "commands.hpp"
 #include "error.hpp"
 #include "json.hpp"
 #include "ownership.hpp"
+#include "policy-load.hpp"
 #include "policy-match.hpp"
 #include "policy-option.hpp"
 #include "policy-table.hpp"
 #include "ranges-json.hpp"
 #include "ranges-table.hpp"
 #include "root-reader.hpp"
+#include "simulate-apply.hpp"
 #include "snapshot.hpp"
 
 namespace srmctl {
@@ -23,6 +27,7 @@ namespace {
 
 const char simulate_usage[] =
     "Usage: srmctl simulate --root DIR [--json] [--policy-dir DIR]...\n"
+    "                       [--apply [--inject SPEC]... [--step-timeout MS] [--in-place]]\n"
     "\n"
     "Read the tree below DIR (its proc/ and sys/, as made by `srmctl capture`) the way srmd reads\n"
     "the machine, and print the Soft Reserved ranges: who claims them, who holds them, and what "
@@ -32,13 +37,26 @@ const char simulate_usage[] =
     "  --root DIR  the tree to read\n"
     "  --json      print the JSON contract instead of the table\n"
     "  --policy-dir DIR  apply the policy in DIR (repeatable, see srmd.policy(5)): each range\n"
-    "              gets the rule that matches it and whether it already is what the rule wants\n";
+    "              gets the rule that matches it and whether it already is what the rule wants\n"
+    "  --apply     plan what the policy wants (default policy directories unless --policy-dir),\n"
+    "              carry the plan out through the simulated kernel on a private copy of DIR,\n"
+    "              and print the ranges afterwards with each step's outcome (--json adds\n"
+    "              \"plan\" and \"applied\"); exit status 1 when a range was left degraded\n"
+    "  --inject SPEC  with --apply, a fault for the simulated kernel (repeatable):\n"
+    "              fail:ACTION:TARGET:ERRNO, vanish:ACTION:TARGET, hang:ACTION:TARGET,\n"
+    "              fail-after:N:ERRNO (ACTION and TARGET may be *)\n"
+    "  --step-timeout MS  with --apply, how long a step may take before it is killed (10000)\n"
+    "  --in-place  with --apply, change DIR itself instead of a copy\n";
 
 struct SimulateOptions {
     std::optional<std::string> root;
     bool json = false;
     bool help = false;
     std::vector<std::string> policy_dirs;
+    bool apply = false;
+    bool in_place = false;
+    srmd::SimFaults faults;
+    std::optional<std::chrono::milliseconds> step_timeout;
 };
 
 int usage_error(const std::string& message) {
@@ -46,12 +64,24 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
-void run(const SimulateOptions& options) {
+int run(const SimulateOptions& options) {
     srmd::RootReader reader(*options.root);
     // Say plainly that the tree is missing, rather than that /proc/iomem is.
     if (!reader.is_dir("/")) {
         std::string root = reader.root().empty() ? "/" : reader.root();
         throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+    }
+    if (options.apply) {
+        ApplyOptions apply;
+        apply.root = *options.root;
+        apply.json = options.json;
+        apply.in_place = options.in_place;
+        apply.faults = options.faults;
+        if (options.step_timeout)
+            apply.step_timeout = *options.step_timeout;
+        std::vector<std::string> dirs =
+            options.policy_dirs.empty() ? srmd::default_policy_dirs() : options.policy_dirs;
+        return simulate_apply(apply, load_policy_or_throw(dirs));
     }
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
@@ -68,6 +98,7 @@ void run(const SimulateOptions& options) {
         if (policy && !ranges.empty())
             std::fputs(("\n" + policy_table(snapshot, ranges, *policy)).c_str(), stdout);
     }
+    return 0;
 }
 
 }  // namespace
@@ -92,6 +123,25 @@ int cmd_simulate(const Args& args) {
             options.policy_dirs.push_back(args[++i]);
         } else if (arg.rfind("--policy-dir=", 0) == 0) {
             options.policy_dirs.push_back(arg.substr(13));
+        } else if (arg == "--apply") {
+            options.apply = true;
+        } else if (arg == "--in-place") {
+            options.in_place = true;
+        } else if (arg == "--inject" || arg.rfind("--inject=", 0) == 0) {
+            if (arg == "--inject" && i + 1 >= args.size())
+                return usage_error("--inject needs a fault");
+            std::string spec = arg == "--inject" ? args[++i] : arg.substr(9);
+            try {
+                options.faults.faults.push_back(srmd::parse_sim_fault(spec));
+            } catch (const std::invalid_argument& e) {
+                return usage_error(e.what());
+            }
+        } else if (arg == "--step-timeout") {
+            const std::string value = i + 1 < args.size() ? args[++i] : "";
+            if (value.empty() || value.size() > 9 ||
+                value.find_first_not_of("0123456789") != std::string::npos || value == "0")
+                return usage_error("--step-timeout needs a number of milliseconds");
+            options.step_timeout = std::chrono::milliseconds(std::stol(value));
         } else {
             return usage_error("unknown argument '" + arg + "'");
         }
@@ -105,9 +155,12 @@ int cmd_simulate(const Args& args) {
     if (options.root->empty())
         return usage_error("--root needs a directory");
 
+    bool apply_only = options.in_place || !options.faults.faults.empty() || options.step_timeout;
+    if (apply_only && !options.apply)
+        return usage_error("--inject, --step-timeout and --in-place go with --apply");
+
     try {
-        run(options);
-        return 0;
+        return run(options);
     } catch (const std::exception& e) {
         // ReadError already names the file; other exceptions are bugs or bad data, reported the
         // same way rather than aborting.

@@ -15,6 +15,7 @@ const char usage_text[] =
     "  capture DIR                   copy what srmd reads from this machine into DIR\n"
     "  check-policy [FILE...]        validate policy files (srmd.policy(5))\n"
     "  explain ID [--root DIR]       say which policy rule decides a range, and why\n"
+    "  plan --root DIR [--json]      print what srmd would do to a tree, and what it refuses\n"
     "\n"
     "Options:\n"
     "  --help     show this help\n"
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
         return srmctl::cmd_check_policy(args);
     if (command == "explain")
         return srmctl::cmd_explain(args);
+    if (command == "plan")
+        return srmctl::cmd_plan(args);
 
     std::fprintf(stderr, "srmctl: unknown command '%s'\n\n", command.c_str());
     std::fputs(usage_text, stderr);

@@ -673,6 +673,8 @@ const char* to_string(RangeStatus status) {
             return "partial-coverage";
         case RangeStatus::Conflict:
             return "conflict";
+        case RangeStatus::Degraded:
+            return "degraded";
     }
     return "ok";
 }

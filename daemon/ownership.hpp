@@ -15,7 +15,8 @@ enum class Owner { Cxl, Hmem, None };
 enum class RangeMode { SystemRam, Devdax, Unbound, Absent };
 enum class Zone { Movable, Normal, Mixed };
 // Ordered by severity: a Range's status is that of its most severe problem.
-enum class RangeStatus { Ok, Unaligned, Stranded, PartialCoverage, Conflict };
+// Degraded: srmd tried to act on the range and a step failed (see executor.hpp).
+enum class RangeStatus { Ok, Unaligned, Stranded, PartialCoverage, Conflict, Degraded };
 
 struct Claimant {
     enum class Kind { Cxl, Hmem } kind = Kind::Cxl;

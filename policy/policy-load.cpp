@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "policy-config.h"
 #include "policy-validate.hpp"
 #include "yaml-document.hpp"
 
@@ -74,31 +75,28 @@ int read_text_file(const std::string& path, std::string& text) {
     return result;
 }
 
-std::string where(const Diagnostic& diagnostic) {
-    return base_name(diagnostic.file) + ":" + std::to_string(diagnostic.position.line) + ":" +
-           std::to_string(diagnostic.position.column);
+// "50-default.yaml:12:3"
+std::string where(const std::string& file, SourcePosition position) {
+    return base_name(file) + ":" + std::to_string(position.line) + ":" +
+           std::to_string(position.column);
 }
 
 PolicyLoad finish(std::vector<PolicyFile> files, std::vector<Diagnostic> diagnostics) {
     PolicyLoad load;
     Policy policy;
-    std::optional<Diagnostic> onlining_source;
+    std::string onlining_source;  // where exclusive_onlining was last set, "" if nowhere
     for (PolicyFile& file : files) {
         policy.files.push_back(file.file);
         if (file.exclusive_onlining) {
-            Diagnostic here{file.file, file.exclusive_onlining_position, Severity::Note,
-                            std::string("exclusive_onlining: ") +
-                                (*file.exclusive_onlining ? "true" : "false")};
             // Later files override earlier ones; say so, since the earlier file may be the
             // vendor's and the operator may not know it set anything.
-            if (onlining_source)
-                diagnostics.push_back(
-                    {file.file, file.exclusive_onlining_position, Severity::Note,
-                     "exclusive_onlining overrides the value " +
-                         std::string(policy.settings.exclusive_onlining ? "true" : "false") +
-                         " set at " + where(*onlining_source)});
+            if (!onlining_source.empty())
+                diagnostics.push_back({file.file, file.exclusive_onlining_position, Severity::Note,
+                                       std::string("exclusive_onlining overrides the value ") +
+                                           (policy.settings.exclusive_onlining ? "true" : "false") +
+                                           " set at " + onlining_source});
             policy.settings.exclusive_onlining = *file.exclusive_onlining;
-            onlining_source = here;
+            onlining_source = where(file.file, file.exclusive_onlining_position);
         }
         for (PolicyRule& rule : file.rules)
             policy.rules.push_back(std::move(rule));
@@ -125,7 +123,7 @@ PolicyFile read_source(const PolicySource& source, std::vector<Diagnostic>& diag
 }  // namespace
 
 std::vector<std::string> default_policy_dirs() {
-    return {"/usr/lib/srmd/policy.d", "/etc/srmd/policy.d"};
+    return {SRMD_VENDOR_POLICY_DIR, SRMD_LOCAL_POLICY_DIR};
 }
 
 std::vector<std::string> list_policy_files(const std::vector<std::string>& dirs,

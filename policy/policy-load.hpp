@@ -24,7 +24,8 @@ struct PolicyLoad {
     int warnings() const { return count_severity(diagnostics, Severity::Warning); }
 };
 
-// /usr/lib/srmd/policy.d (the vendor's), then /etc/srmd/policy.d (the operator's).
+// /usr/lib/srmd/policy.d (the vendor's), then /etc/srmd/policy.d (the operator's), as built
+// for prefix /usr; other prefixes move both (policy/meson.build).
 std::vector<std::string> default_policy_dirs();
 
 // The files of a set: every *.yaml (not hidden) in each directory. A name in a later directory

@@ -475,6 +475,7 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
     bool ok = true;
     const YamlNode* zone_key = nullptr;
     const YamlNode* mode_key = nullptr;
+    bool mode_valid = false;  // checks that depend on the mode wait for a readable one
     const YamlNode* owner_key = nullptr;
     const YamlNode* teardown_key = nullptr;
     bool has_name = false;
@@ -519,6 +520,7 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
         } else if (name == "mode") {
             mode_key = &key;
             std::optional<std::string> mode = read_enum(key, value, mode_values);
+            mode_valid = mode.has_value();
             if (!mode)
                 ok = false;
             else
@@ -557,12 +559,12 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
                                  join(mode_values) + ")");
         ok = false;
     }
-    if (mode_key && zone_key && rule.mode != PolicyMode::SystemRam) {
+    if (mode_valid && zone_key && rule.mode != PolicyMode::SystemRam) {
         error(zone_key->position, "'zone' applies only to mode system-ram, and " + called +
                                       " has mode " + to_string(rule.mode));
         ok = false;
     }
-    if (mode_key && rule.mode == PolicyMode::Ignore) {
+    if (mode_valid && rule.mode == PolicyMode::Ignore) {
         if (teardown_key)
             warning(teardown_key->position,
                     "'allow_teardown' has no effect with mode ignore: srmd leaves the range alone");
@@ -572,7 +574,7 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
     }
     // The kernel gives such ranges to no driver; keeping its choice leaves nothing that could
     // online the memory or make a devdax device of it.
-    if (mode_key && rule.owner == PolicyOwner::Kernel && rule.match.kernel_owner == Owner::None &&
+    if (mode_valid && rule.owner == PolicyOwner::Kernel && rule.match.kernel_owner == Owner::None &&
         (rule.mode == PolicyMode::SystemRam || rule.mode == PolicyMode::Devdax)) {
         error(owner_key ? owner_key->position : mode_key->position,
               called +

@@ -5,7 +5,7 @@
 # Usage (as root on Debian bookworm): scripts/test.sh
 # BUILD_DIR and ASAN_BUILD_DIR override the build directories (default build/ and build-asan/).
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 build_dir=${BUILD_DIR:-build}
 asan_build_dir=${ASAN_BUILD_DIR:-${BUILD_DIR:+$BUILD_DIR-asan}}
@@ -63,7 +63,8 @@ meson_lane() {
     fi
     # A stale log from an earlier run must not be counted.
     rm -f "$dir/meson-logs/testlog.json"
-    meson test -C "$dir" --print-errorlogs </dev/null
+    # --no-rebuild: the build above is the one to test, and its errors were already shown.
+    meson test -C "$dir" --no-rebuild --print-errorlogs </dev/null
     local rc=$?
     if [ ! -f "$dir/meson-logs/testlog.json" ]; then
         echo "$name 0 1" >>"$results"

@@ -386,8 +386,13 @@ void FakeMachine::write(const std::string& dir) const {
     std::vector<int> memdev_port(memdevs_.size());
     {
         std::vector<int> used(host_bridges, 0);
-        for (std::size_t m = 0; m < memdevs_.size(); ++m)
+        for (std::size_t m = 0; m < memdevs_.size(); ++m) {
             memdev_port[m] = used[memdevs_[m].host_bridge]++;
+            // Each host bridge owns 8 bus numbers: its own and one per root port.
+            if (memdev_port[m] >= 7)
+                throw std::runtime_error("host bridge " + std::to_string(memdevs_[m].host_bridge) +
+                                         ": more than 7 memdevs");
+        }
     }
     auto memdev_dir = [&](int m) {
         int h = memdevs_[m].host_bridge;

@@ -110,7 +110,7 @@ class FakeMachine {
   public:
     explicit FakeMachine(Kernel kernel);
 
-    // Each add_* returns the index (windows, memdevs) or id of what it added.
+    // add_window and add_memdev return the index that Region::window and Region::memdevs use.
     int add_window(const Window& window);
     int add_memdev(const Memdev& memdev);
     void add_region(const Region& region);

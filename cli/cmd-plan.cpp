@@ -1,0 +1,193 @@
+// `srmctl plan --root DIR [--policy-dir DIR]... [--json]`: what srmd would do to a machine to make
+// it what its policy wants, step by step, and what it refuses to do and why. Changes nothing.
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "error.hpp"
+#include "format.hpp"
+#include "json.hpp"
+#include "ownership.hpp"
+#include "plan.hpp"
+#include "policy-desired.hpp"
+#include "policy-load.hpp"
+#include "policy-match.hpp"
+#include "policy-option.hpp"
+#include "ranges-json.hpp"
+#include "root-reader.hpp"
+#include "snapshot.hpp"
+
+namespace srmctl {
+
+namespace {
+
+const char plan_usage[] =
+    "Usage: srmctl plan --root DIR [--policy-dir DIR]... [--json]\n"
+    "\n"
+    "Read the tree below DIR the way srmd reads the machine, apply the policy, and print the\n"
+    "steps srmd would take, range by range in the kernel's order, then what it refuses to do\n"
+    "and why. Nothing is changed. Use --root / for this machine.\n"
+    "\n"
+    "  --root DIR        the tree to read\n"
+    "  --policy-dir DIR  read the policy from DIR (repeatable; default /usr/lib/srmd/policy.d\n"
+    "                    and /etc/srmd/policy.d, as srmd does)\n"
+    "  --json            print srmctl simulate's JSON with the policy, the refusals among each\n"
+    "                    range's problems, and a top-level \"plan\": [...] of steps\n";
+
+struct PlanOptions {
+    std::optional<std::string> root;
+    std::vector<std::string> policy_dirs;
+    bool json = false;
+};
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "srmctl plan: %s\n\n%s", message.c_str(), plan_usage);
+    return 2;
+}
+
+// "enable-dax dax1.0 (system-ram)", "online-memory dax1.0 (movable)"
+std::string step_words(const srmd::Step& step) {
+    std::string words = std::string(srmd::to_string(step.action)) + " " + step.target;
+    if (step.mode)
+        words += std::string(" (") + srmd::to_string(*step.mode) + ")";
+    if (step.zone)
+        words += std::string(" (") + srmd::to_string(*step.zone) + ")";
+    return words;
+}
+
+std::string plan_text(const srmd::Plan& plan, const std::vector<srmd::Range>& ranges,
+                      const std::vector<std::optional<srmd::Desired>>& desired) {
+    if (plan.ranges.empty())
+        return "nothing to do: every range already is what its rule wants, or no rule matches "
+               "it\n";
+    std::string text;
+    std::size_t steps = 0;
+    std::size_t refusals = 0;
+    for (const srmd::RangePlan& range_plan : plan.ranges) {
+        for (std::size_t i = 0; i < ranges.size(); ++i) {
+            if (ranges[i].id != range_plan.range)
+                continue;
+            text += ranges[i].id + " (" + srmd::hex(ranges[i].start) + ", " +
+                    srmd::human_size(ranges[i].size) + ")";
+            if (desired[i] && !desired[i]->rule.empty())
+                text += ": rule " + desired[i]->rule;
+            text += "\n";
+        }
+        for (std::size_t i = 0; i < range_plan.steps.size(); ++i) {
+            const srmd::Step& step = range_plan.steps[i];
+            text +=
+                "  " + std::to_string(i + 1) + ". " + step_words(step) + ": " + step.reason + "\n";
+        }
+        for (const srmd::Problem& problem : range_plan.problems)
+            text += "  ! " + problem.code + ": " + problem.message + "\n";
+        steps += range_plan.steps.size();
+        refusals += range_plan.problems.size();
+    }
+    text += "\n" + std::to_string(steps) + (steps == 1 ? " step" : " steps") + ", " +
+            std::to_string(refusals) + (refusals == 1 ? " refusal" : " refusals") + "\n";
+    return text;
+}
+
+// simulate's JSON, with the policy, the planner's refusals joined to each range's problems, and
+// the plan.
+srmd::Json plan_json(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges,
+                     const srmd::Policy& policy, const srmd::Plan& plan) {
+    srmd::Json json = srmd::simulate_to_json(snapshot, ranges);
+    srmd::add_policy_to_simulate_json(json, ranges, policy, snapshot);
+    for (auto& [key, value] : json.as_object()) {
+        if (key != "ranges" || !value.is_array())
+            continue;
+        for (srmd::Json& range : value.as_array()) {
+            const srmd::Json* id = range.find("id");
+            const srmd::Json* problems = range.find("problems");
+            if (!id || !problems || !problems->is_array())
+                continue;
+            srmd::Json joined = *problems;
+            for (const srmd::RangePlan& range_plan : plan.ranges) {
+                if (range_plan.range != id->as_string())
+                    continue;
+                for (const srmd::Problem& problem : range_plan.problems) {
+                    srmd::Json item = srmd::Json::object();
+                    item.set("code", problem.code);
+                    item.set("message", problem.message);
+                    joined.push(std::move(item));
+                }
+            }
+            range.set("problems", std::move(joined));
+        }
+    }
+    json.set("plan", srmd::plan_to_json(plan));
+    return json;
+}
+
+void run(const PlanOptions& options) {
+    srmd::Policy policy = load_policy_or_throw(
+        options.policy_dirs.empty() ? srmd::default_policy_dirs() : options.policy_dirs);
+    srmd::RootReader reader(*options.root);
+    if (!reader.is_dir("/")) {
+        std::string root = reader.root().empty() ? "/" : reader.root();
+        throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+    }
+    srmd::Snapshot snapshot = srmd::read_snapshot(reader);
+    std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
+    std::vector<std::optional<srmd::Desired>> desired =
+        srmd::desired_for_ranges(policy, ranges, snapshot);
+    srmd::Plan plan = srmd::make_plan(snapshot, ranges, desired);
+    if (options.json)
+        std::printf("%s\n", plan_json(snapshot, ranges, policy, plan).dump(2).c_str());
+    else
+        std::fputs(plan_text(plan, ranges, desired).c_str(), stdout);
+}
+
+}  // namespace
+
+int cmd_plan(const Args& args) {
+    PlanOptions options;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(plan_usage, stdout);
+            return 0;
+        } else if (arg == "--json") {
+            options.json = true;
+        } else if (arg == "--root" || arg == "--policy-dir") {
+            if (i + 1 >= args.size() || args[i + 1].empty())
+                return usage_error(arg + " needs a directory");
+            if (arg == "--root")
+                options.root = args[++i];
+            else
+                options.policy_dirs.push_back(args[++i]);
+        } else if (arg.rfind("--root=", 0) == 0) {
+            options.root = arg.substr(7);
+        } else if (arg.rfind("--policy-dir=", 0) == 0) {
+            options.policy_dirs.push_back(arg.substr(13));
+        } else {
+            return usage_error("unknown argument '" + arg + "'");
+        }
+    }
+    if (!options.root)
+        return usage_error("--root DIR is required");
+    if (options.root->empty())
+        return usage_error("--root needs a directory");
+
+    try {
+        run(options);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "srmctl: %s\n", e.what());
+        if (options.json) {
+            srmd::Json error = srmd::Json::object();
+            srmd::Json detail = srmd::Json::object();
+            detail.set("message", e.what());
+            error.set("error", std::move(detail));
+            std::printf("%s\n", error.dump(2).c_str());
+        }
+        return 1;
+    }
+}
+
+}  // namespace srmctl

@@ -1,0 +1,168 @@
+#include "simulate-apply.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+
+#include "error.hpp"
+#include "executor.hpp"
+#include "json.hpp"
+#include "ownership.hpp"
+#include "plan.hpp"
+#include "policy-desired.hpp"
+#include "policy-match.hpp"
+#include "ranges-json.hpp"
+#include "ranges-table.hpp"
+#include "root-reader.hpp"
+#include "snapshot.hpp"
+
+namespace srmctl {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private copy of the tree, removed afterwards: simulate never changes the tree it was given
+// unless asked to (--in-place).
+class PrivateTree {
+  public:
+    explicit PrivateTree(const std::string& source) {
+        std::string pattern = (fs::temp_directory_path() / "srmctl-apply-XXXXXX").string();
+        if (!::mkdtemp(pattern.data()))
+            throw srmd::ReadError(pattern, errno);
+        path_ = pattern;
+        std::error_code ec;
+        fs::copy(source, path_, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+        if (ec)
+            throw std::runtime_error("cannot copy " + source + " to " + path_ + ": " +
+                                     ec.message());
+        // Captured attribute files keep their read-only modes; the simulated kernel writes them.
+        for (auto it = fs::recursive_directory_iterator(path_, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+            if (!it->is_symlink())
+                fs::permissions(it->path(), fs::perms::owner_write, fs::perm_options::add, ec);
+    }
+    ~PrivateTree() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    PrivateTree(const PrivateTree&) = delete;
+    PrivateTree& operator=(const PrivateTree&) = delete;
+
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+std::string step_words(const srmd::Step& step) {
+    std::string words = std::string(srmd::to_string(step.action)) + " " + step.target;
+    if (step.mode)
+        words += std::string(" (") + srmd::to_string(*step.mode) + ")";
+    if (step.zone)
+        words += std::string(" (") + srmd::to_string(*step.zone) + ")";
+    return words;
+}
+
+std::string applied_text(const srmd::Execution& execution) {
+    if (execution.applied.empty())
+        return "Applied: nothing to do\n";
+    std::string text = "Applied:\n";
+    for (std::size_t i = 0; i < execution.applied.size(); ++i) {
+        const srmd::AppliedStep& a = execution.applied[i];
+        text += "  " + std::to_string(i + 1) + ". " + (a.rollback ? "[rollback] " : "") +
+                a.step.range + " " + step_words(a.step) + ": " + srmd::to_string(a.result);
+        if (a.result != srmd::AppliedStep::Result::Ok) {
+            if (a.error)
+                text += std::string(" ") + srmd::errno_name(a.error) + " (" +
+                        std::strerror(a.error) + ")";
+            if (!a.path.empty())
+                text += " at " + a.path;
+            if (!a.message.empty())
+                text += ": " + a.message;
+        }
+        text += "\n";
+    }
+    return text;
+}
+
+// The planner's refusals and the executor's failures join the problems of the ranges they
+// concern; what concerns a range that no longer exists is returned.
+std::vector<srmd::Problem> merge_problems(std::vector<srmd::Range>& ranges, const srmd::Plan& plan,
+                                          const srmd::Execution& execution) {
+    std::vector<srmd::Problem> orphans;
+    for (const srmd::RangePlan& range_plan : plan.ranges) {
+        bool found = false;
+        for (srmd::Range& range : ranges) {
+            if (range.id != range_plan.range)
+                continue;
+            found = true;
+            for (const srmd::Problem& problem : range_plan.problems) {
+                range.problems.push_back(problem);
+                range.status = std::max(range.status, problem.severity);
+            }
+        }
+        if (!found)
+            orphans.insert(orphans.end(), range_plan.problems.begin(), range_plan.problems.end());
+    }
+    std::vector<srmd::Problem> lost = srmd::merge_execution(ranges, execution);
+    orphans.insert(orphans.end(), lost.begin(), lost.end());
+    return orphans;
+}
+
+}  // namespace
+
+int simulate_apply(const ApplyOptions& options, const srmd::Policy& policy) {
+    std::optional<PrivateTree> copy;
+    std::string root = options.root;
+    if (!options.in_place) {
+        copy.emplace(options.root);
+        root = copy->path();
+    }
+    srmd::RootReader reader(root);
+    srmd::Snapshot before = srmd::read_snapshot(reader);
+    std::vector<srmd::Range> ranges = srmd::compute_ranges(before);
+    srmd::Plan plan =
+        srmd::make_plan(before, ranges, srmd::desired_for_ranges(policy, ranges, before));
+
+    srmd::SimulatedKernel kernel(root, options.faults, options.step_timeout);
+    srmd::Execution execution =
+        srmd::execute_plan(plan, kernel, [&] { return srmd::read_snapshot(reader); });
+
+    srmd::Snapshot after = srmd::read_snapshot(reader);
+    std::vector<srmd::Range> after_ranges = srmd::compute_ranges(after);
+    std::vector<srmd::Problem> orphans = merge_problems(after_ranges, plan, execution);
+
+    if (options.json) {
+        srmd::Json json = srmd::simulate_to_json(after, after_ranges);
+        srmd::add_policy_to_simulate_json(json, after_ranges, policy, after);
+        json.set("plan", srmd::plan_to_json(plan));
+        json.set("applied", srmd::applied_to_json(execution));
+        if (!orphans.empty()) {
+            srmd::Json list = srmd::Json::array();
+            for (const srmd::Problem& problem : orphans) {
+                srmd::Json item = srmd::Json::object();
+                item.set("code", problem.code);
+                item.set("message", problem.message);
+                list.push(std::move(item));
+            }
+            json.set("problems", std::move(list));
+        }
+        std::printf("%s\n", json.dump(2).c_str());
+    } else {
+        std::fputs(srmctl::ranges_table(after, after_ranges).c_str(), stdout);
+        std::fputs(("\n" + applied_text(execution)).c_str(), stdout);
+        for (const srmd::Problem& problem : orphans)
+            std::printf("  ! %s: %s\n", problem.code.c_str(), problem.message.c_str());
+    }
+    return execution.ok() ? 0 : 1;
+}
+
+}  // namespace srmctl

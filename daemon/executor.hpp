@@ -1,0 +1,86 @@
+// Carrying out a plan, one range at a time, through an Actuator, and checking after every step
+// that the machine really changed as the step said it would.
+//
+// A range's steps run in order. After each one the machine is read again (observe()) and the
+// step's effect verified. When a step fails — the actuator reports an error or a timeout, or the
+// fresh reading does not show the effect — the range's remaining steps are dropped, the steps
+// already done are undone in reverse order where they can be (each undo verified too; destroying
+// a region cannot be undone, which is why the planner puts it last), and the range is reported
+// degraded, with what failed, where, and what was rolled back. Other ranges go on.
+//
+// The executor also refuses, without reaching the actuator, any step that would unbind memory
+// that is online or destroy a region in use: the planner never plans those, and this is the last
+// line of defence should the machine have changed under it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actuator.hpp"
+#include "backoff.hpp"
+#include "json.hpp"
+#include "ownership.hpp"
+#include "plan.hpp"
+#include "snapshot.hpp"
+
+namespace srmd {
+
+// Reads the machine afresh. May throw ReadError; a failed reading fails the step it follows.
+using Observe = std::function<Snapshot()>;
+
+struct AppliedStep {
+    Step step;
+    enum class Result {
+        Ok,          // done and verified
+        Failed,      // the actuator reported an error
+        TimedOut,    // the actuator's write did not return in time
+        Unverified,  // the actuator reported success but the machine does not show it
+        Refused,     // a safety rule stopped it before the actuator
+    };
+    Result result = Result::Ok;
+    bool rollback = false;  // an inverse step run to undo an earlier one
+    int error = 0;          // errno, 0 when there is none (Unverified, Refused)
+    std::string path;       // the file the failure concerns
+    std::string message;
+};
+
+struct RangeExecution {
+    std::string range;
+    bool degraded = false;
+    std::optional<Problem> problem;  // code "action-failed", severity Degraded
+    int attempt = 0;                 // failed attempts so far, this one included
+    std::chrono::seconds retry_after{0};
+};
+
+struct Execution {
+    std::vector<AppliedStep> applied;    // every step run or refused, rollbacks included, in order
+    std::vector<RangeExecution> ranges;  // one per RangePlan, in plan order
+
+    bool ok() const;
+    // The problems of the range with this id ("action-failed" when it was degraded).
+    std::vector<Problem> problems_for(const std::string& range) const;
+};
+
+struct ExecuteOptions {
+    // Failed attempts before this one, by range id: the backoff grows with them.
+    std::map<std::string, int> previous_failures;
+    Backoff backoff;
+};
+
+Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& observe,
+                       const ExecuteOptions& options = {});
+
+// Adds each degraded range's problem to the Range with the same id and raises its status.
+// Problems of ranges no longer present are returned, so that nothing is silently lost.
+std::vector<Problem> merge_execution(std::vector<Range>& ranges, const Execution& execution);
+
+const char* to_string(AppliedStep::Result result);
+// step_to_json(step) plus "outcome", "rollback", and "errno", "path", "message" on failure.
+Json applied_step_to_json(const AppliedStep& applied);
+Json applied_to_json(const Execution& execution);
+
+}  // namespace srmd
