@@ -149,8 +149,14 @@ void take_for_hmem(const RangeFacts& facts, RangeIntent& intent) {
     }
     // Check what cannot be done before planning anything, so that nothing is torn down for a
     // handover that then stops halfway.
-    for (const Blocking& block : blocking)
-        if (!block.claimant->full && block.region->locked.value_or(false)) {
+    for (const Blocking& block : blocking) {
+        if (block.claimant->full)
+            continue;
+        // A region in the way of hmem's whole-range device can only go by being destroyed.
+        // Destroying resets its decoders: a committed region's addresses would then be decoded
+        // by nothing while hmem's device hands them out as memory. So only a region that never
+        // committed (a failed assembly) may be destroyed, and a locked one never.
+        if (block.region->locked.value_or(false)) {
             intent.refuse("locked-region",
                           rule_words(facts.desired) + " wants hmem, but " + block.region->name +
                               " covers only part of the range and would have to be destroyed "
@@ -160,6 +166,18 @@ void take_for_hmem(const RangeFacts& facts, RangeIntent& intent) {
                               "refuses to reset decoders the firmware locked");
             return;
         }
+        if (block.region->committed) {
+            intent.refuse("committed-region-in-the-way",
+                          rule_words(facts.desired) + " wants hmem, but committed " +
+                              block.region->name + " decodes " + human_size(block.claimant->size) +
+                              " of this " + human_size(facts.range.size) + " range; " + hmem->name +
+                              "'s device could only take the whole range if the region were "
+                              "destroyed, which resets the decoders behind that memory. srmd "
+                              "never destroys a committed region: give the range to cxl, or "
+                              "change the firmware's layout");
+            return;
+        }
+    }
 
     int group = intent.new_group();
     for (const Blocking& block : blocking) {
@@ -172,15 +190,13 @@ void take_for_hmem(const RangeFacts& facts, RangeIntent& intent) {
                        why + ": disabling " + region.name + " removes its dax region" +
                            (region.dax_region.empty() ? "" : " (" + region.dax_region + ")"));
         if (!block.claimant->full)
-            // The reference calls this remedy untested: destroying resets the region's
-            // decoders, so the addresses it decoded are only usable if something else decodes
-            // them. It is what the kernel offers per range; teardown guards it.
+            // Only an uncommitted region gets here (see above): it decodes nothing.
             intent.add(group, Action::DestroyRegion, region.name, facts.range.id,
-                       region.name + " covers " + human_size(block.claimant->size) + " of this " +
-                           human_size(facts.range.size) +
-                           " range: its address space must go before " + hmem->name +
-                           "'s device can reserve the whole range (destroying resets its "
-                           "decoders)");
+                       region.name + " never committed but holds " +
+                           human_size(block.claimant->size) +
+                           " of this range's addresses: it "
+                           "must go before " +
+                           hmem->name + "'s device can reserve the whole range");
     }
     if (hmem->driver != "hmem") {
         intent.add(group, Action::ClaimHmem, hmem->name, facts.range.id,

@@ -28,26 +28,104 @@ namespace {
 using test::fixture;
 using test::TreeCopy;
 
+// A step of a plan written by hand, for what the planner does not plan (it never destroys a
+// committed region) but the executor must still carry out safely when told to.
+struct HandStep {
+    Action action;
+    const char* target;
+    std::optional<DaxMode> mode;
+    std::optional<Zone> zone;
+};
+
 struct Scenario {
+    const char* name;
     const char* tree;
+    // What the policy wants of every range, for make_plan...
     Owner owner;
     Desired::Mode mode;
     std::optional<Zone> zone;
-    int min_steps;  // the plan must have at least this many steps for the matrix to mean much
+    // ...or, when set, a plan written by hand for the range with this index.
+    std::vector<HandStep> hand_plan;
+    std::size_t hand_range = 0;
+    int min_steps = 1;  // the plan must have at least this many steps for the matrix to mean much
 };
 
 std::ostream& operator<<(std::ostream& out, const Scenario& s) {
-    return out << s.tree;
+    return out << s.name;
 }
 
 const Scenario kScenarios[] = {
-    {"kernel-6.1/hmem-devdax", Owner::Hmem, Desired::Mode::SystemRam, Zone::Movable, 2},
-    {"kernel-6.1/hmem-kmem-movable", Owner::Hmem, Desired::Mode::Devdax, std::nullopt, 2},
-    {"constructed/two-windows-kmem", Owner::Cxl, Desired::Mode::Devdax, std::nullopt, 4},
-    {"constructed/conflict-6x", Owner::Cxl, Desired::Mode::SystemRam, Zone::Movable, 4},
-    {"constructed/partial-coverage", Owner::Hmem, Desired::Mode::SystemRam, Zone::Movable, 3},
-    {"constructed/devdax", Owner::Cxl, Desired::Mode::SystemRam, Zone::Movable, 4},
-    {"constructed/unaligned", Owner::Hmem, Desired::Mode::Devdax, std::nullopt, 3},
+    {"hmem_devdax_to_movable",
+     "kernel-6.1/hmem-devdax",
+     Owner::Hmem,
+     Desired::Mode::SystemRam,
+     Zone::Movable,
+     {},
+     0,
+     2},
+    {"hmem_kmem_to_devdax",
+     "kernel-6.1/hmem-kmem-movable",
+     Owner::Hmem,
+     Desired::Mode::Devdax,
+     std::nullopt,
+     {},
+     0,
+     2},
+    {"two_windows_to_devdax",
+     "constructed/two-windows-kmem",
+     Owner::Cxl,
+     Desired::Mode::Devdax,
+     std::nullopt,
+     {},
+     0,
+     4},
+    {"conflict_to_cxl",
+     "constructed/conflict-6x",
+     Owner::Cxl,
+     Desired::Mode::SystemRam,
+     Zone::Movable,
+     {},
+     0,
+     4},
+    {"devdax_to_movable",
+     "constructed/devdax",
+     Owner::Cxl,
+     Desired::Mode::SystemRam,
+     Zone::Movable,
+     {},
+     0,
+     4},
+    {"unaligned_to_devdax",
+     "constructed/unaligned",
+     Owner::Hmem,
+     Desired::Mode::Devdax,
+     std::nullopt,
+     {},
+     0,
+     3},
+    // By hand: tearing a CXL region down to nothing, and handing a partly covered range to hmem
+    // by destroying the region in the way.
+    {"two_windows_destroy_region1",
+     "constructed/two-windows-kmem",
+     Owner::Cxl,
+     Desired::Mode::Ignore,
+     std::nullopt,
+     {{Action::OfflineMemory, "dax1.0", std::nullopt, std::nullopt},
+      {Action::DisableRegion, "region1", std::nullopt, std::nullopt},
+      {Action::DestroyRegion, "region1", std::nullopt, std::nullopt}},
+     1,
+     3},
+    {"partial_coverage_to_hmem",
+     "constructed/partial-coverage",
+     Owner::Hmem,
+     Desired::Mode::Ignore,
+     std::nullopt,
+     {{Action::DisableRegion, "region0", std::nullopt, std::nullopt},
+      {Action::DestroyRegion, "region0", std::nullopt, std::nullopt},
+      {Action::EnableDax, "dax7.0", DaxMode::SystemRam, std::nullopt},
+      {Action::OnlineMemory, "dax7.0", std::nullopt, Zone::Movable}},
+     0,
+     4},
 };
 
 Snapshot read_tree(const std::string& root) {
@@ -57,6 +135,23 @@ Snapshot read_tree(const std::string& root) {
 Plan plan_for(const Scenario& scenario, const std::string& root) {
     Snapshot snapshot = read_tree(root);
     std::vector<Range> ranges = compute_ranges(snapshot);
+    if (!scenario.hand_plan.empty()) {
+        RangePlan range_plan;
+        range_plan.range = ranges.at(scenario.hand_range).id;
+        for (const HandStep& hand : scenario.hand_plan) {
+            Step step;
+            step.action = hand.action;
+            step.target = hand.target;
+            step.range = range_plan.range;
+            step.reason = "written by hand for the fault matrix";
+            step.mode = hand.mode;
+            step.zone = hand.zone;
+            range_plan.steps.push_back(step);
+        }
+        Plan plan;
+        plan.ranges.push_back(range_plan);
+        return plan;
+    }
     Desired desired;
     desired.owner = scenario.owner;
     desired.mode = scenario.mode;
@@ -174,7 +269,7 @@ struct Case {
 
 // Runs one case on a fresh copy of the tree and checks everything that must hold.
 void run_case(const Scenario& scenario, const Plan& plan, const Case& c) {
-    SCOPED_TRACE(std::string(scenario.tree) + " with " + describe(c.fault));
+    SCOPED_TRACE(std::string(scenario.name) + " with " + describe(c.fault));
     TreeCopy tree(fixture(scenario.tree));
     Snapshot initial = read_tree(tree.path());
     // Steps get all the time they need on a loaded machine; a hung one is killed after 100 ms.
@@ -310,11 +405,7 @@ TEST_P(FaultMatrix, EveryFaultAtEveryStepLeavesAConsistentReportedState) {
 
 INSTANTIATE_TEST_SUITE_P(Trees, FaultMatrix, testing::ValuesIn(kScenarios),
                          [](const testing::TestParamInfo<Scenario>& info) {
-                             std::string name = info.param.tree;
-                             for (char& ch : name)
-                                 if (!std::isalnum(static_cast<unsigned char>(ch)))
-                                     ch = '_';
-                             return name;
+                             return std::string(info.param.name);
                          });
 
 }  // namespace

@@ -458,14 +458,24 @@ TEST(Plan, HmemOn71NeedsAGlobalChange) {
     }
 }
 
-TEST(Plan, PartialCoverageGivesTheWholeRangeToHmem) {
+TEST(Plan, CommittedRegionIsNeverDestroyedForHmem) {
+    // Destroying region0 would reset the decoders behind 4 GiB that hmem's device would then
+    // hand out: refused even with teardown allowed, and nothing else is planned.
     EXPECT_EQ(render(plan_for(partial_coverage(false), want(Owner::Hmem, SystemRam, {}, true))),
+              "r850000000\n"
+              "  ! committed-region-in-the-way\n");
+}
+
+TEST(Plan, UncommittedRegionGivesTheWholeRangeToHmem) {
+    Snapshot s = partial_coverage(false);
+    s.regions[0].committed = false;
+    EXPECT_EQ(render(plan_for(s, want(Owner::Hmem, SystemRam, {}, true))),
               "r850000000\n"
               "  disable-region region0\n"
               "  destroy-region region0\n"
               "  enable-dax dax7.0 system-ram\n"
               "  online-memory dax7.0\n");
-    EXPECT_EQ(render(plan_for(partial_coverage(false), want(Owner::Hmem, SystemRam))),
+    EXPECT_EQ(render(plan_for(s, want(Owner::Hmem, SystemRam))),
               "r850000000\n"
               "  ! teardown-not-allowed\n");
 }
@@ -580,7 +590,7 @@ TEST(PlanTrees, DefaultPolicyOnEveryTree) {
         {"constructed/hmem-platform-71", ""},
         {"constructed/locked-region", ""},
         // hmem.7's device cannot bind while region0 sits inside its range.
-        {"constructed/partial-coverage", "ra90000000\n  ! teardown-not-allowed\n"},
+        {"constructed/partial-coverage", "ra90000000\n  ! committed-region-in-the-way\n"},
         // region0 never committed; hmem holds the range as the kernel's rule says.
         {"constructed/region-assembly-failure", ""},
         {"constructed/two-windows-kmem", ""},
@@ -650,6 +660,8 @@ class Replay {
                     return "destroys an unknown region";
                 if (region->locked.value_or(false))
                     return "destroys a locked region";
+                if (region->committed)
+                    return "destroys a committed region";
                 if (enabled_.at(region->name))
                     return "destroys an enabled region";
                 for (const DaxDevice& device : snapshot_.dax_devices)
