@@ -11,9 +11,9 @@ namespace srmd {
 
 struct StepOutcome {
     bool ok = true;
-    int error = 0;         // errno of the failing write or call
-    std::string path;      // the sysfs file (or object) the failure concerns
-    std::string message;   // in words
+    int error = 0;        // errno of the failing write or call
+    std::string path;     // the sysfs file (or object) the failure concerns
+    std::string message;  // in words
     bool timed_out = false;
 
     static StepOutcome success() { return {}; }
@@ -23,7 +23,7 @@ struct StepOutcome {
 };
 
 class Actuator {
-public:
+  public:
     virtual ~Actuator() = default;
     // Carries out one step and returns when the kernel has finished with it (or the step's time
     // ran out). Never throws.

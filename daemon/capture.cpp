@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "file-handles.hpp"
 #include "root-reader.hpp"
 
 namespace srmd {
@@ -93,22 +94,6 @@ bool is_binary_attribute(const std::string& dir, const std::string& name) {
     return !rest.empty() &&
            std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
-
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
-struct DirCloser {
-    DIR* dir;
-    ~DirCloser() {
-        if (dir)
-            ::closedir(dir);
-    }
-};
 
 void write_all(const std::string& path, std::string_view data, mode_t mode) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -8,7 +8,7 @@
 namespace srmd {
 
 class ReadError : public std::runtime_error {
-public:
+  public:
     // A failed system call on `path`.
     ReadError(std::string path, int err);
     // A file that was read but holds something we cannot make sense of.
@@ -18,7 +18,7 @@ public:
     // 0 when the file was readable but malformed.
     int error_number() const { return errno_; }
 
-private:
+  private:
     std::string path_;
     int errno_ = 0;
 };

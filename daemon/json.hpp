@@ -14,7 +14,7 @@
 namespace srmd {
 
 class Json {
-public:
+  public:
     using Array = std::vector<Json>;
     using Object = std::vector<std::pair<std::string, Json>>;
 
@@ -70,7 +70,7 @@ public:
     // holds int64).
     bool operator==(const Json& other) const;
 
-private:
+  private:
     std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, Array,
                  Object>
         value_;

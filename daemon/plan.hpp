@@ -35,10 +35,10 @@ enum class DaxMode { SystemRam, Devdax };
 
 struct Step {
     Action action = Action::OfflineMemory;
-    std::string target;  // daxX.Y, regionZ or hmem.N
-    std::string range;   // Range id
-    std::string reason;  // why, in words
-    std::optional<Zone> zone;     // OnlineMemory: the zone to online into (nullopt: kernel's choice)
+    std::string target;        // daxX.Y, regionZ or hmem.N
+    std::string range;         // Range id
+    std::string reason;        // why, in words
+    std::optional<Zone> zone;  // OnlineMemory: the zone to online into (nullopt: kernel's choice)
     std::optional<DaxMode> mode;  // ReconfigureDax, EnableDax
 };
 

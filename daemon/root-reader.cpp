@@ -11,27 +11,11 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "file-handles.hpp"
 
 namespace srmd {
 
 namespace {
-
-// Closes a file descriptor on every path out of a read.
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
-struct DirCloser {
-    DIR* dir;
-    ~DirCloser() {
-        if (dir)
-            ::closedir(dir);
-    }
-};
 
 std::string_view strip_newline(std::string_view text) {
     if (!text.empty() && text.back() == '\n')

@@ -12,7 +12,7 @@
 namespace srmd {
 
 class RootReader {
-public:
+  public:
     explicit RootReader(std::string root = "/");
 
     const std::string& root() const { return root_; }
@@ -44,7 +44,8 @@ public:
     std::optional<std::string> link_name(std::string_view path) const;
     // The path with every symlink resolved, expressed again as a kernel path below the root.
     // Relative links are followed inside the tree; an absolute target is taken below the root
-    // too, so a captured tree never escapes to the host. Throws ReadError if a component is missing.
+    // too, so a captured tree never escapes to the host. Throws ReadError if a component is
+    // missing.
     std::string canonical(std::string_view path) const;
 
     // Counters for the benchmark and the incremental-read checks.
@@ -52,7 +53,7 @@ public:
     std::uint64_t dirs_listed() const { return dirs_listed_; }
     void reset_counters() const { files_opened_ = dirs_listed_ = 0; }
 
-private:
+  private:
     std::string root_;  // without a trailing slash; "" for "/"
     mutable std::uint64_t files_opened_ = 0;
     mutable std::uint64_t dirs_listed_ = 0;

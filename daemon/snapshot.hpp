@@ -27,17 +27,17 @@ struct CxlWindow {
 };
 
 struct CxlRegion {
-    std::string name;    // "region1"; names are not stable across boots
-    std::string path;    // canonical sysfs directory
-    std::string window;  // name of the root decoder it was created under
+    std::string name;                    // "region1"; names are not stable across boots
+    std::string path;                    // canonical sysfs directory
+    std::string window;                  // name of the root decoder it was created under
     std::optional<std::uint64_t> start;  // nullopt while no host physical address is allocated
     std::uint64_t size = 0;
     // "ram" or "pmem". Kernels before 6.3 have no mode file; we infer it from the region's
     // children (dax_regionZ or pmem_regionZ). "" when nothing tells.
     std::string mode;
-    bool committed = false;            // commit == 1: the decoders are programmed
-    bool enabled = false;              // bound to the cxl_region driver
-    std::optional<bool> locked;        // regionZ/locked, kernel 7.1 and later
+    bool committed = false;      // commit == 1: the decoders are programmed
+    bool enabled = false;        // bound to the cxl_region driver
+    std::optional<bool> locked;  // regionZ/locked, kernel 7.1 and later
     int interleave_ways = 0;
     int interleave_granularity = 0;
     std::vector<std::string> targets;  // endpoint decoders by position ("decoder2.0")
@@ -60,8 +60,8 @@ struct CxlMemdev {
 enum class DaxParentKind { Cxl, Hmem, Nd, Other };
 
 struct HmemDevice {
-    std::string name;    // "hmem.0"
-    std::string path;    // /sys/devices/platform/hmem.0 (<= 7.0) or .../hmem_platform.0/hmem.0 (7.1)
+    std::string name;  // "hmem.0"
+    std::string path;  // /sys/devices/platform/hmem.0 (<= 7.0) or .../hmem_platform.0/hmem.0 (7.1)
     int id = -1;
     std::string driver;  // "hmem" when bound, else ""
     // The address range it was created for: its own /proc/iomem entry when the kernel lists one,
@@ -103,16 +103,16 @@ struct DaxDevice {
 };
 
 struct MemoryBlock {
-    std::uint64_t id = 0;      // memoryN; the block starts at id * block_size
-    std::string state;         // "online", "offline", "going-offline"
-    std::string valid_zones;   // online: its zone; offline: the candidate zones, default first
+    std::uint64_t id = 0;     // memoryN; the block starts at id * block_size
+    std::string state;        // "online", "offline", "going-offline"
+    std::string valid_zones;  // online: its zone; offline: the candidate zones, default first
     int node = -1;
-    int dax = -1;              // index into Snapshot::dax_devices, -1 for boot memory
+    int dax = -1;  // index into Snapshot::dax_devices, -1 for boot memory
 };
 
 struct MemoryInfo {
     std::uint64_t block_size = 0;
-    std::string auto_online_blocks;  // "offline", "online", "online_kernel", "online_movable"
+    std::string auto_online_blocks;   // "offline", "online", "online_kernel", "online_movable"
     std::vector<MemoryBlock> blocks;  // sorted by id
 };
 
@@ -149,10 +149,10 @@ struct Snapshot {
     std::vector<std::string> modules;  // loaded modules, from /proc/modules
     IomemTree iomem;
     std::vector<FirmwareRange> firmware_soft_reserved;
-    std::vector<CxlWindow> windows;    // sorted by start
-    std::vector<CxlRegion> regions;    // sorted by name number
-    std::vector<CxlMemdev> memdevs;    // sorted by name number
-    std::vector<HmemDevice> hmem;      // sorted by id
+    std::vector<CxlWindow> windows;      // sorted by start
+    std::vector<CxlRegion> regions;      // sorted by name number
+    std::vector<CxlMemdev> memdevs;      // sorted by name number
+    std::vector<HmemDevice> hmem;        // sorted by id
     std::vector<DaxRegion> dax_regions;  // sorted by id
     std::vector<DaxDevice> dax_devices;  // sorted by name (region id, then device id)
     MemoryInfo memory;
