@@ -17,7 +17,8 @@
 //   - destroying a region: locked (region or root decoder) is EPERM, enabled is EBUSY.
 // /proc/iomem follows: daxX.Y and "System RAM (kmem)" lines come and go with the drivers.
 // Not modelled: node meminfo and has_memory lists, endpoint decoder state after a destroy, dax
-// device sizes other than the whole region.
+// device sizes other than the whole region, pmem regions' children on enable. A dax region that
+// loses the conflict gets no dax_region/ attributes (alloc_dax_region fails before making them).
 //
 // What the simulated kernel must remember beyond sysfs lives in <root>/.sim-kernel/:
 //   leaked       one line per leaked range: "<start hex>-<end hex> <device> <cause>", cause being
