@@ -28,7 +28,8 @@ const char explain_usage[] =
     "any physical address inside the range, 0x...), why each earlier rule does not match, and\n"
     "what would have to change for the range to become what the rule wants.\n"
     "\n"
-    "  --root DIR        the tree to read (default /, this machine)\n"
+    "  --root DIR        the tree to read (/ for this machine); without --root, srmctl asks\n"
+    "                    the daemon (`srmctl explain --help`)\n"
     "  --policy-dir DIR  read the policy from DIR (repeatable; default /usr/lib/srmd/policy.d\n"
     "                    and /etc/srmd/policy.d, as srmd does)\n";
 
@@ -57,6 +58,14 @@ const srmd::Range* find_range(const std::vector<srmd::Range>& ranges, const std:
 }  // namespace
 
 int cmd_explain(const Args& args) {
+    // Without a tree to read, the daemon answers with the policy it has loaded
+    // (cmd-explain-daemon.cpp).
+    bool names_root = false;
+    for (const std::string& arg : args)
+        if (arg == "--root" || arg.rfind("--root=", 0) == 0)
+            names_root = true;
+    if (!names_root)
+        return cmd_explain_daemon(args);
     std::string root = "/";
     std::vector<std::string> dirs;
     std::string id;

@@ -30,7 +30,8 @@ const char plan_usage[] =
     "\n"
     "Read the tree below DIR the way srmd reads the machine, apply the policy, and print the\n"
     "steps srmd would take, range by range in the kernel's order, then what it refuses to do\n"
-    "and why. Nothing is changed. Use --root / for this machine.\n"
+    "and why. Nothing is changed. Use --root / for this machine; without --root, srmctl asks\n"
+    "the daemon for its plan (`srmctl plan --help`).\n"
     "\n"
     "  --root DIR        the tree to read\n"
     "  --policy-dir DIR  read the policy from DIR (repeatable; default /usr/lib/srmd/policy.d\n"
@@ -143,9 +144,19 @@ void run(const PlanOptions& options) {
         std::fputs(plan_text(plan, ranges, desired).c_str(), stdout);
 }
 
+bool names_root(const Args& args) {
+    for (const std::string& arg : args)
+        if (arg == "--root" || arg.rfind("--root=", 0) == 0)
+            return true;
+    return false;
+}
+
 }  // namespace
 
 int cmd_plan(const Args& args) {
+    // Without a tree to read, the daemon answers (cmd-plan-daemon.cpp).
+    if (!names_root(args))
+        return cmd_plan_daemon(args);
     PlanOptions options;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];

@@ -74,18 +74,20 @@ std::string header(const srmd::Snapshot& snapshot) {
            count(snapshot.nodes.size(), "NUMA node", "NUMA nodes") + "\n";
 }
 
+}  // namespace
+
 // Problem messages are sentences; wrap them to the width of a terminal, continuation lines
 // indented under the message, so that a row's problems stay visibly attached to it.
 constexpr std::size_t text_width = 100;
 
-std::string problem_lines(const srmd::Problem& problem) {
-    const std::string first = "  ! " + problem.code + ": ";
+std::string problem_lines(const std::string& code, const std::string& message) {
+    const std::string first = "  ! " + code + ": ";
     const std::string indent(4, ' ');
     std::string out;
     std::string line = first;
     bool line_has_word = false;
     std::size_t pos = 0;
-    const std::string& text = problem.message;
+    const std::string& text = message;
     while (pos < text.size()) {
         std::size_t space = text.find(' ', pos);
         if (space == std::string::npos)
@@ -108,7 +110,29 @@ std::string problem_lines(const srmd::Problem& problem) {
     return out;
 }
 
-}  // namespace
+std::string aligned_rows(const std::vector<std::vector<std::string>>& rows,
+                         const std::vector<std::string>& after_row) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()), 0);
+        for (std::size_t c = 0; c < row.size(); ++c)
+            widths[c] = std::max(widths[c], row[c].size());
+    }
+    std::string out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const auto& row = rows[r];
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size())
+                line.append(widths[c] - row[c].size() + 2, ' ');
+        }
+        out += line + "\n";
+        if (r < after_row.size())
+            out += after_row[r];
+    }
+    return out;
+}
 
 std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges) {
     std::string out = header(snapshot);
@@ -123,29 +147,14 @@ std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd:
     for (const auto& range : ranges)
         rows.push_back(range_row(range));
 
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows) {
-        for (std::size_t c = 0; c < row.size(); ++c)
-            widths[c] = std::max(widths[c], row[c].size());
+    std::vector<std::string> after_row(1);  // nothing under the heading
+    for (const auto& range : ranges) {
+        std::string lines;
+        for (const auto& problem : range.problems)
+            lines += problem_lines(problem.code, problem.message);
+        after_row.push_back(std::move(lines));
     }
-
-    auto write_row = [&](const Row& row) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            line += row[c];
-            if (c + 1 < row.size())
-                line.append(widths[c] - row[c].size() + 2, ' ');
-        }
-        out += line + "\n";
-    };
-
-    out += "\n";
-    write_row(rows.front());
-    for (std::size_t i = 0; i < ranges.size(); ++i) {
-        write_row(rows[i + 1]);
-        for (const auto& problem : ranges[i].problems)
-            out += problem_lines(problem);
-    }
+    out += "\n" + aligned_rows(rows, after_row);
     return out;
 }
 

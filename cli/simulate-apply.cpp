@@ -93,30 +93,6 @@ std::string applied_text(const srmd::Execution& execution) {
     return text;
 }
 
-// The planner's refusals and the executor's failures join the problems of the ranges they
-// concern; what concerns a range that no longer exists is returned.
-std::vector<srmd::Problem> merge_problems(std::vector<srmd::Range>& ranges, const srmd::Plan& plan,
-                                          const srmd::Execution& execution) {
-    std::vector<srmd::Problem> orphans;
-    for (const srmd::RangePlan& range_plan : plan.ranges) {
-        bool found = false;
-        for (srmd::Range& range : ranges) {
-            if (range.id != range_plan.range)
-                continue;
-            found = true;
-            for (const srmd::Problem& problem : range_plan.problems) {
-                range.problems.push_back(problem);
-                range.status = std::max(range.status, problem.severity);
-            }
-        }
-        if (!found)
-            orphans.insert(orphans.end(), range_plan.problems.begin(), range_plan.problems.end());
-    }
-    std::vector<srmd::Problem> lost = srmd::merge_execution(ranges, execution);
-    orphans.insert(orphans.end(), lost.begin(), lost.end());
-    return orphans;
-}
-
 }  // namespace
 
 int simulate_apply(const ApplyOptions& options, const srmd::Policy& policy) {
@@ -138,7 +114,7 @@ int simulate_apply(const ApplyOptions& options, const srmd::Policy& policy) {
 
     srmd::Snapshot after = srmd::read_snapshot(reader);
     std::vector<srmd::Range> after_ranges = srmd::compute_ranges(after);
-    std::vector<srmd::Problem> orphans = merge_problems(after_ranges, plan, execution);
+    std::vector<srmd::Problem> orphans = srmd::merge_outcome(after_ranges, plan, execution);
 
     if (options.json) {
         srmd::Json json = srmd::simulate_to_json(after, after_ranges);

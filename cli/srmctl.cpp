@@ -1,4 +1,6 @@
-// srmctl: look at what srmd sees. Dispatches to one subcommand per file (cmd-*.cpp).
+// srmctl: ask srmd how the machine's Soft Reserved memory is doing and tell it what to do, over
+// the bus; or look at a captured tree without it. Dispatches to one subcommand per file
+// (cmd-*.cpp).
 #include <cstdio>
 #include <string>
 
@@ -8,28 +10,64 @@
 namespace {
 
 const char usage_text[] =
-    "Usage: srmctl COMMAND [ARGS]\n"
+    "Usage: srmctl [--json] [--address ADDR] COMMAND [ARGS]\n"
     "\n"
-    "Commands:\n"
+    "Commands that ask srmd, over the bus:\n"
+    "  status                        the daemon's state, policy, competing actors, last pass\n"
+    "  ranges                        the ranges srmd manages and what their rules want\n"
+    "  show ID                       one range in full\n"
+    "  plan                          what srmd would do now\n"
+    "  explain ID|ADDRESS            which policy rule decides a range, and why\n"
+    "  apply [--range ID]... [--full]  run a pass now and carry out its plan\n"
+    "  reconcile                     read the whole machine again and run a pass now\n"
+    "  reload                        load the policy again (refused, with its errors, if bad)\n"
+    "  log-level LEVEL               set srmd's log level (err ... debug)\n"
+    "  monitor [--count N]           follow passes, range changes and failed steps live\n"
+    "\n"
+    "Commands that read a tree themselves:\n"
     "  simulate --root DIR [--json]  print the Soft Reserved ranges of a captured tree\n"
     "  capture DIR                   copy what srmd reads from this machine into DIR\n"
     "  check-policy [FILE...]        validate policy files (srmd.policy(5))\n"
-    "  explain ID [--root DIR]       say which policy rule decides a range, and why\n"
+    "  explain ID --root DIR         as above, on a tree with a policy from --policy-dir\n"
     "  plan --root DIR [--json]      print what srmd would do to a tree, and what it refuses\n"
     "\n"
-    "Options:\n"
-    "  --help     show this help\n"
-    "  --version  show the version\n";
+    "Options of the bus commands:\n"
+    "  --json             only JSON on stdout, errors too: {\"error\": {\"name\", \"message\"}}\n"
+    "  --address ADDR     the bus to use (default $DBUS_SYSTEM_BUS_ADDRESS, else the system bus)\n"
+    "  --no-ask-password  never let polkit ask for a password\n"
+    "\n"
+    "  --help     show this help (COMMAND --help: the command's)\n"
+    "  --version  show the version\n"
+    "\n"
+    "Exit status: 0 done; 1 failed (the daemon's error, a failed step, a bad tree); 2 usage;\n"
+    "3 srmd not reachable on the bus; 4 access denied. See srmctl(1).\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
+    // The bus options may come before the command; they are handed to it.
+    srmctl::Args leading;
+    int first = 1;
+    while (first < argc) {
+        std::string arg = argv[first];
+        if (arg == "--json" || arg == "--no-ask-password" || arg.rfind("--address=", 0) == 0) {
+            leading.push_back(arg);
+            ++first;
+        } else if (arg == "--address" && first + 1 < argc) {
+            leading.push_back(arg);
+            leading.push_back(argv[first + 1]);
+            first += 2;
+        } else {
+            break;
+        }
+    }
+    if (first >= argc) {
         std::fputs(usage_text, stderr);
         return 2;
     }
-    std::string command = argv[1];
-    srmctl::Args args(argv + 2, argv + argc);
+    std::string command = argv[first];
+    srmctl::Args args(argv + first + 1, argv + argc);
+    args.insert(args.begin(), leading.begin(), leading.end());
 
     if (command == "--help" || command == "-h" || command == "help") {
         std::fputs(usage_text, stdout);
@@ -39,16 +77,28 @@ int main(int argc, char** argv) {
         std::printf("srmctl %s\n", SRMD_VERSION);
         return 0;
     }
-    if (command == "simulate")
-        return srmctl::cmd_simulate(args);
-    if (command == "capture")
-        return srmctl::cmd_capture(args);
-    if (command == "check-policy")
-        return srmctl::cmd_check_policy(args);
-    if (command == "explain")
-        return srmctl::cmd_explain(args);
-    if (command == "plan")
-        return srmctl::cmd_plan(args);
+    struct Command {
+        const char* name;
+        int (*run)(const srmctl::Args&);
+    };
+    static const Command commands[] = {
+        {"status", srmctl::cmd_status},
+        {"ranges", srmctl::cmd_ranges},
+        {"show", srmctl::cmd_show},
+        {"plan", srmctl::cmd_plan},
+        {"explain", srmctl::cmd_explain},
+        {"apply", srmctl::cmd_apply},
+        {"reconcile", srmctl::cmd_reconcile},
+        {"reload", srmctl::cmd_reload},
+        {"log-level", srmctl::cmd_log_level},
+        {"monitor", srmctl::cmd_monitor},
+        {"simulate", srmctl::cmd_simulate},
+        {"capture", srmctl::cmd_capture},
+        {"check-policy", srmctl::cmd_check_policy},
+    };
+    for (const Command& each : commands)
+        if (command == each.name)
+            return each.run(args);
 
     std::fprintf(stderr, "srmctl: unknown command '%s'\n\n", command.c_str());
     std::fputs(usage_text, stderr);

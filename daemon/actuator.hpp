@@ -3,6 +3,7 @@
 // kernel's rules to a captured tree. The executor does not know which it drives.
 #pragma once
 
+#include <cerrno>
 #include <string>
 
 #include "plan.hpp"
@@ -28,6 +29,17 @@ class Actuator {
     // Carries out one step and returns when the kernel has finished with it (or the step's time
     // ran out). Never throws.
     virtual StepOutcome execute(const Step& step) = 0;
+
+    // Writes a kernel setting that is not part of a plan's steps, such as
+    // /sys/devices/system/memory/auto_online_blocks when srmd takes over onlining (see
+    // competing-actors.hpp). `kernel_path` is as the kernel shows it ("/sys/..."). Bounded by the
+    // actuator's timeout; never throws. An actuator that cannot write settings says so (EOPNOTSUPP)
+    // rather than pretending.
+    virtual StepOutcome write_setting(const std::string& kernel_path, const std::string& value) {
+        (void)value;
+        return StepOutcome::failure(EOPNOTSUPP, kernel_path,
+                                    "this actuator does not write kernel settings");
+    }
 };
 
 }  // namespace srmd

@@ -385,7 +385,8 @@ Reading read(const Observe& observe) {
 }
 
 AppliedStep run_step(const Step& step, bool rollback, const Snapshot& before, Actuator& actuator,
-                     const Observe& observe, std::optional<Snapshot>& after) {
+                     const Observe& observe, const ExecuteOptions& options,
+                     std::optional<Snapshot>& after) {
     AppliedStep applied;
     applied.step = step;
     applied.rollback = rollback;
@@ -397,6 +398,8 @@ AppliedStep run_step(const Step& step, bool rollback, const Snapshot& before, Ac
         after = before;
         return applied;
     }
+    if (options.before_step)
+        options.before_step(step, rollback);
     StepOutcome outcome = actuator.execute(step);
     Reading reading = read(observe);
     after = std::move(reading.snapshot);
@@ -456,7 +459,14 @@ struct Done {
 Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& observe,
                        const ExecuteOptions& options) {
     Execution execution;
+    auto stop_now = [&] {
+        if (!execution.stopped && options.should_stop && options.should_stop())
+            execution.stopped = true;
+        return execution.stopped;
+    };
     for (const RangePlan& range_plan : plan.ranges) {
+        if (!range_plan.steps.empty() && stop_now())
+            break;
         RangeExecution result;
         result.range = range_plan.range;
         if (range_plan.steps.empty()) {
@@ -483,10 +493,10 @@ Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& obse
         now = std::move(first.snapshot);
 
         for (const Step& step : range_plan.steps) {
-            if (failed)
+            if (failed || (&step != &range_plan.steps.front() && stop_now()))
                 break;
             Snapshot before = *now;
-            AppliedStep a = run_step(step, false, before, actuator, observe, now);
+            AppliedStep a = run_step(step, false, before, actuator, observe, options, now);
             execution.applied.push_back(a);
             if (a.result == AppliedStep::Result::Ok) {
                 done.push_back({step, std::move(before)});
@@ -523,7 +533,8 @@ Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& obse
                 for (const Step& undo : inverse(d.step, d.before, *now)) {
                     Snapshot before = *now;
                     std::optional<Snapshot> after;
-                    AppliedStep a = run_step(undo, true, before, actuator, observe, after);
+                    AppliedStep a =
+                        run_step(undo, true, before, actuator, observe, options, after);
                     execution.applied.push_back(a);
                     if (after)
                         now = std::move(after);
@@ -561,6 +572,26 @@ Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& obse
         execution.ranges.push_back(result);
     }
     return execution;
+}
+
+std::vector<Problem> merge_outcome(std::vector<Range>& ranges, const Plan& plan,
+                                   const Execution& execution) {
+    std::vector<Problem> orphans;
+    for (const RangePlan& range_plan : plan.ranges) {
+        auto range = std::find_if(ranges.begin(), ranges.end(),
+                                  [&](const Range& r) { return r.id == range_plan.range; });
+        for (const Problem& problem : range_plan.problems) {
+            if (range == ranges.end()) {
+                orphans.push_back(problem);
+                continue;
+            }
+            range->problems.push_back(problem);
+            range->status = std::max(range->status, problem.severity);
+        }
+    }
+    std::vector<Problem> lost = merge_execution(ranges, execution);
+    orphans.insert(orphans.end(), lost.begin(), lost.end());
+    return orphans;
 }
 
 bool Execution::ok() const {

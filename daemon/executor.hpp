@@ -58,7 +58,10 @@ struct RangeExecution {
 
 struct Execution {
     std::vector<AppliedStep> applied;    // every step run or refused, rollbacks included, in order
-    std::vector<RangeExecution> ranges;  // one per RangePlan, in plan order
+    std::vector<RangeExecution> ranges;  // one per RangePlan reached, in plan order
+    // should_stop() said so: the plan ended between two steps, and the ranges after that point
+    // (and the rest of the range it was in) were not reached.
+    bool stopped = false;
 
     bool ok() const;
     // The problems of the range with this id ("action-failed" when it was degraded).
@@ -69,10 +72,22 @@ struct ExecuteOptions {
     // Failed attempts before this one, by range id: the backoff grows with them.
     std::map<std::string, int> previous_failures;
     Backoff backoff;
+    // Called before each step reaches the actuator, rollbacks included: the daemon records its
+    // intent first, and learns what the next observe() has to read again.
+    std::function<void(const Step&, bool rollback)> before_step;
+    // Asked before each step of the plan (never in the middle of a rollback): true ends the plan
+    // there. Every step leaves the machine in a state the planner can start from, so stopping
+    // between steps needs no undo; the next pass plans the rest.
+    std::function<bool()> should_stop;
 };
 
 Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& observe,
                        const ExecuteOptions& options = {});
+
+// The planner's refusals and the executor's failures joined to the problems of the ranges they
+// concern (raising their status); what concerns a range that no longer exists is returned.
+std::vector<Problem> merge_outcome(std::vector<Range>& ranges, const Plan& plan,
+                                   const Execution& execution);
 
 // Adds each degraded range's problem to the Range with the same id and raises its status.
 // Problems of ranges no longer present are returned, so that nothing is silently lost.

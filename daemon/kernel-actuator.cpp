@@ -357,6 +357,36 @@ WorkerReport KernelActuator::execute_here(const Step& step) const {
     }
 }
 
+StepOutcome KernelActuator::write_setting(const std::string& kernel_path,
+                                          const std::string& value) {
+    SysfsWriter writer(options_.root);
+    WorkerResult result = run_killable(
+        [&] {
+            WriteResult written = writer.write(kernel_path, value);
+            if (written.ok)
+                return WorkerReport::success();
+            return WorkerReport::failure(
+                written.error, written.path,
+                std::string("writing '") + value + "' failed: " + std::strerror(written.error));
+        },
+        options_.timeout);
+    switch (result.kind) {
+        case WorkerResult::Kind::Ok:
+            return StepOutcome::success();
+        case WorkerResult::Kind::Failed:
+            return StepOutcome::failure(result.error, result.path, result.message);
+        case WorkerResult::Kind::TimedOut: {
+            StepOutcome outcome = StepOutcome::failure(
+                ETIMEDOUT, kernel_path, "writing '" + value + "' did not finish in time");
+            outcome.timed_out = true;
+            return outcome;
+        }
+        case WorkerResult::Kind::Crashed:
+            return StepOutcome::failure(EIO, kernel_path, "write worker died: " + result.message);
+    }
+    return StepOutcome::failure(EIO, kernel_path, "unknown worker result");
+}
+
 StepOutcome KernelActuator::execute(const Step& step) {
     WorkerResult result = run_killable([&] { return execute_here(step); }, timeout_for(step));
     switch (result.kind) {

@@ -40,6 +40,9 @@ class KernelActuator : public Actuator {
 
     std::chrono::milliseconds timeout_for(const Step& step) const;
 
+    // One write through srmd's sysfs writer, in a killable worker bounded by `timeout`.
+    StepOutcome write_setting(const std::string& kernel_path, const std::string& value) override;
+
   private:
     KernelActuatorOptions options_;
 };

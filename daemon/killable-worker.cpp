@@ -1,5 +1,8 @@
 #include "killable-worker.hpp"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -88,6 +91,7 @@ WorkerResult run_killable(const std::function<WorkerReport()>& work,
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return failed(errno, "cannot create the worker's pipe");
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         int error = errno;
@@ -96,6 +100,12 @@ WorkerResult run_killable(const std::function<WorkerReport()>& work,
         return failed(error, "cannot fork the worker");
     }
     if (pid == 0) {
+        // If srmd dies (kill -9, a crash) the step dies with it: a step outliving the daemon
+        // would race with the next instance, which plans from what it reads. The kernel ends an
+        // offline cleanly on a signal, and every step boundary is a state srmd can start from.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127);
         ::close(fds[0]);
         run_child(fds[1], work);
     }

@@ -1,5 +1,8 @@
 #include "sim-kernel-rules.hpp"
 
+#include <thread>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +77,12 @@ std::string dir_name_of(const std::string& path) {
     return path.substr(0, path.rfind('/'));
 }
 
+// The values auto_online_blocks takes (mm/memory_hotplug.c, online_type_to_str).
+bool is_auto_online_value(const std::string& value) {
+    return value == "offline" || value == "online" || value == "online_kernel" ||
+           value == "online_movable";
+}
+
 }  // namespace
 
 SimulatedKernel::Session::Session(const std::string& root, Shared& shared,
@@ -98,6 +107,11 @@ void SimulatedKernel::Session::step_fault_at(const std::string& path) {
         for (;;)
             ::pause();
     }
+    if (fault.kind == SimFault::Kind::Slow) {
+        // The kernel takes its time, then does what was asked.
+        std::this_thread::sleep_for(fault.delay);
+        return;
+    }
     fail(fault.error, path, "injected fault: " + to_string(fault));
 }
 
@@ -110,15 +124,37 @@ void SimulatedKernel::Session::kernel_write(const std::string& path, const std::
             fail(fault.error, path,
                  "injected fault: write " + std::to_string(number) + " fails (" + to_string(fault) +
                      ")");
-    apply(path, value);
+    apply_and_announce(path, value);
 }
 
 void SimulatedKernel::Session::write(const std::string& path, const std::string& value) {
     ++shared_.writes;
-    apply(path, value);
+    apply_and_announce(path, value);
+}
+
+void SimulatedKernel::Session::apply_and_announce(const std::string& path,
+                                                  const std::string& value) {
+    try {
+        apply(path, value);
+    } catch (const TreeError&) {
+        try {
+            flush_events();
+        } catch (const TreeError&) {
+            // The write's own failure is the one to report.
+        }
+        throw;
+    }
+    flush_events();
 }
 
 void SimulatedKernel::Session::apply(const std::string& path, const std::string& value) {
+    if (path == "/sys/devices/system/memory/auto_online_blocks") {
+        // A policy for blocks added later: the kernel changes nothing now and sends no event.
+        if (!is_auto_online_value(value))
+            fail(EINVAL, path, "'" + value + "' is not an auto-online policy");
+        tree_.attr(tree_relative(path), value);
+        return;
+    }
     const std::string memory = "/sys/devices/system/memory/memory";
     if (path.rfind(memory, 0) == 0 && base_name_of(path) == "state") {
         std::string name = base_name_of(dir_name_of(path));
@@ -390,6 +426,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
         tree_.attr(dir + "/state", "offline");
         tree_.attr(dir + "/online", "0");
         tree_.attr(dir + "/valid_zones", kzone + " Movable");
+        announce("offline", "memory", dir);
         return;
     }
     std::string zone;
@@ -411,6 +448,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
     tree_.attr(dir + "/state", "online");
     tree_.attr(dir + "/online", "1");
     tree_.attr(dir + "/valid_zones", zone);
+    announce("online", "memory", dir);
 }
 
 // --- dax devices
@@ -427,6 +465,7 @@ void SimulatedKernel::Session::dax_bind(const std::string& name, const std::stri
         for (const auto& [start, end] : dax.mappings)
             iomem_add(start, end, name);
         bind_driver(tree_, dax.dir, "dax", "device_dax");
+        announce("bind", "dax", dax.dir, "device_dax");
         return;
     }
     // kmem (drivers/dax/kmem.c dev_dax_kmem_probe)
@@ -455,6 +494,13 @@ void SimulatedKernel::Session::dax_bind(const std::string& name, const std::stri
         else
             write_memory_block(tree_, id, dax.target_node, "offline", kzone + " Movable");
     }
+    // add_memory_resource(): every block device is registered ("add") before the kernel onlines
+    // any of them ("online"), and kmem's probe returns ("bind") after both.
+    for (std::uint64_t id : ids)
+        announce("add", "memory", memory_block_dir(id));
+    if (policy != "offline")
+        for (std::uint64_t id : ids)
+            announce("online", "memory", memory_block_dir(id));
     for (const auto& [start, end] : dax.mappings) {
         std::uint64_t first = (start + size - 1) / size * size;
         std::uint64_t last = (end + 1) / size * size;
@@ -464,6 +510,7 @@ void SimulatedKernel::Session::dax_bind(const std::string& name, const std::stri
         }
     }
     bind_driver(tree_, dax.dir, "dax", "kmem");
+    announce("bind", "dax", dax.dir, "kmem");
 }
 
 void SimulatedKernel::Session::dax_unbind(const std::string& name, const std::string& driver,
@@ -478,13 +525,18 @@ void SimulatedKernel::Session::dax_unbind(const std::string& name, const std::st
         for (const auto& [start, end] : dax.mappings)
             record("leaked", hex(start) + "-" + hex(end) + " " + name + " unbind");
         unbind_driver(tree_, dax.dir, "dax", driver);
+        announce("unbind", "dax", dax.dir);
         return;
     }
-    for (std::uint64_t id : present_blocks(dax))
+    // remove_memory() unregisters the (offline) blocks: a "remove" each, no "offline".
+    for (std::uint64_t id : present_blocks(dax)) {
         remove_memory_block(tree_, id);
+        announce("remove", "memory", memory_block_dir(id));
+    }
     for (std::size_t i = 0; i < dax.mappings.size(); ++i)
         iomem_drop(name, true);
     unbind_driver(tree_, dax.dir, "dax", driver);
+    announce("unbind", "dax", dax.dir);
 }
 
 void SimulatedKernel::Session::default_kmem_bind(const std::string& name) {
@@ -501,8 +553,10 @@ void SimulatedKernel::Session::remove_dax_device(const Dax& dax, const std::stri
         for (const auto& [start, end] : dax.mappings)
             record("leaked", hex(start) + "-" + hex(end) + " " + dax.name + " " + cause);
     } else {
-        for (std::uint64_t id : present_blocks(dax))
+        for (std::uint64_t id : present_blocks(dax)) {
             remove_memory_block(tree_, id);
+            announce("remove", "memory", memory_block_dir(id));
+        }
         if (!dax.driver.empty())
             for (std::size_t i = 0; i < dax.mappings.size(); ++i)
                 iomem_drop(dax.name, true);
@@ -519,6 +573,10 @@ void SimulatedKernel::Session::remove_dax_device(const Dax& dax, const std::stri
     tree_.remove(dax.dir);
     tree_.remove_links_into("sys/bus", dax.dir);
     tree_.remove_links_into("sys/dev", dax.dir);
+    // device_del(): the driver is released ("unbind") before the device goes ("remove").
+    if (!dax.driver.empty())
+        announce("unbind", "dax", dax.dir);
+    announce("remove", "dax", dax.dir);
 }
 
 void SimulatedKernel::Session::remove_dax_devices_under(const std::string& dir,
@@ -552,6 +610,7 @@ void SimulatedKernel::Session::create_dax_device(const std::string& region_dir, 
                 layout.memmap_on_memory = cxl;
     }
     write_dax_device(tree_, region_dir, layout);
+    announce("add", "dax", region_dir + "/" + layout.name);
     // The kernel binds new volatile dax devices to kmem by default (IORESOURCE_DAX_KMEM).
     default_kmem_bind(layout.name);
 }
@@ -568,8 +627,12 @@ void SimulatedKernel::Session::region_bind(const std::string& name, const std::s
     if (!region.committed || !region.start)
         fail(ENXIO, path, name + " is not committed");
     bind_driver(tree_, region.dir, "cxl", "cxl_region");
-    if (!region.mode.empty() && region.mode != "ram")
+    // The probe adds the region's children before it returns, so the region's own "bind" comes
+    // after all of theirs.
+    if (!region.mode.empty() && region.mode != "ram") {
+        announce("bind", "cxl", region.dir, "cxl_region");
         return;  // pmem regions grow a pmem_region, which the simulator does not model
+    }
 
     int id = static_cast<int>(trailing_number(name));
     const std::string dr = region.dir + "/dax_region" + std::to_string(id);
@@ -578,6 +641,7 @@ void SimulatedKernel::Session::region_bind(const std::string& name, const std::s
     tree_.file(dr + "/uevent", "DEVTYPE=cxl_dax_region\nMODALIAS=cxl:t8\n");
     tree_.link(dr + "/subsystem", "sys/bus/cxl");
     tree_.link("sys/bus/cxl/devices/dax_region" + std::to_string(id), dr);
+    announce("add", "cxl", dr);
 
     // alloc_dax_region() refuses a range another dax region (hmem) already registered: the
     // cxl_dax_region probe fails quietly and leaves the child unbound with no device.
@@ -586,11 +650,15 @@ void SimulatedKernel::Session::region_bind(const std::string& name, const std::s
     Snapshot snap = snapshot();
     for (const HmemDevice& hmem : snap.hmem)
         if (hmem.has_dax_region && hmem.start && *hmem.start <= end &&
-            start <= *hmem.start + hmem.size - 1)
+            start <= *hmem.start + hmem.size - 1) {
+            announce("bind", "cxl", region.dir, "cxl_region");
             return;
+        }
     bind_driver(tree_, dr, "cxl", "cxl_dax_region");
     write_dax_region_attrs(tree_, dr, id, region.size, 0);
     create_dax_device(dr, id, start, region.size, -1, true);
+    announce("bind", "cxl", dr, "cxl_dax_region");
+    announce("bind", "cxl", region.dir, "cxl_region");
 }
 
 void SimulatedKernel::Session::region_unbind(const std::string& name, const std::string& path) {
@@ -601,11 +669,18 @@ void SimulatedKernel::Session::region_unbind(const std::string& name, const std:
     int id = static_cast<int>(trailing_number(name));
     const std::string dr = region.dir + "/dax_region" + std::to_string(id);
     remove_dax_devices_under(dr, "disable-region");
-    if (std::optional<std::string> driver = reader_.link_name("/" + dr + "/driver"))
+    bool had_dax_region = tree_.exists(dr);
+    std::optional<std::string> driver = reader_.link_name("/" + dr + "/driver");
+    if (driver)
         tree_.remove("sys/bus/cxl/drivers/" + *driver + "/dax_region" + std::to_string(id));
     tree_.remove(dr);
     tree_.remove_links_into("sys/bus", dr);
     unbind_driver(tree_, region.dir, "cxl", "cxl_region");
+    if (driver)
+        announce("unbind", "cxl", dr);
+    if (had_dax_region)
+        announce("remove", "cxl", dr);
+    announce("unbind", "cxl", region.dir);
 }
 
 void SimulatedKernel::Session::region_commit(const std::string& dir, const std::string& value,
@@ -637,6 +712,7 @@ void SimulatedKernel::Session::region_delete(const std::string& decoder_dir,
     tree_.remove(found->dir);
     tree_.remove_links_into("sys/bus", found->dir);
     iomem_drop(name, false);
+    announce("remove", "cxl", found->dir);
 }
 
 // --- hmem
@@ -678,6 +754,7 @@ void SimulatedKernel::Session::hmem_bind(const std::string& name, const std::str
     if (std::optional<std::string> numa = tree_.read_attr(found->dir + "/numa_node"))
         node = static_cast<int>(parse_signed(*numa, "/" + found->dir + "/numa_node"));
     create_dax_device(found->dir, id, *start, size, node, false);
+    announce("bind", "platform", found->dir, "hmem");
 }
 
 void SimulatedKernel::Session::hmem_unbind(const std::string& name, const std::string& path) {
@@ -690,11 +767,13 @@ void SimulatedKernel::Session::hmem_unbind(const std::string& name, const std::s
     remove_dax_devices_under(found->dir, "release-hmem");
     tree_.remove(found->dir + "/dax_region");
     unbind_driver(tree_, found->dir, "platform", "hmem");
+    announce("unbind", "platform", found->dir);
 }
 
 // --- the target vanishes
 
 void SimulatedKernel::Session::vanish(const Step& step) {
+    // Whatever removes the device, the kernel announces it as it would any removal.
     switch (step.action) {
         case Action::OfflineMemory:
         case Action::OnlineMemory:
@@ -703,28 +782,81 @@ void SimulatedKernel::Session::vanish(const Step& step) {
         case Action::EnableDax:
             if (std::optional<Dax> dax = find_dax(step.target))
                 remove_dax_device(*dax, "vanish");
-            return;
+            break;
         case Action::DisableRegion:
         case Action::EnableRegion:
         case Action::DestroyRegion:
             if (std::optional<Region> region = find_region(step.target)) {
                 int id = static_cast<int>(trailing_number(step.target));
-                remove_dax_devices_under(region->dir + "/dax_region" + std::to_string(id),
-                                         "vanish");
+                const std::string dr = region->dir + "/dax_region" + std::to_string(id);
+                remove_dax_devices_under(dr, "vanish");
+                bool had_dax_region = tree_.exists(dr);
+                bool dax_region_bound = reader_.read_link("/" + dr + "/driver").has_value();
                 tree_.remove(region->dir);
                 tree_.remove_links_into("sys/bus", region->dir);
                 iomem_drop(step.target, false);
+                if (dax_region_bound)
+                    announce("unbind", "cxl", dr);
+                if (had_dax_region)
+                    announce("remove", "cxl", dr);
+                if (region->enabled)
+                    announce("unbind", "cxl", region->dir);
+                announce("remove", "cxl", region->dir);
             }
-            return;
+            break;
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (std::optional<Hmem> hmem = find_hmem(step.target)) {
                 remove_dax_devices_under(hmem->dir, "vanish");
                 tree_.remove(hmem->dir);
                 tree_.remove_links_into("sys/bus", hmem->dir);
+                if (hmem->bound)
+                    announce("unbind", "platform", hmem->dir);
+                announce("remove", "platform", hmem->dir);
             }
-            return;
+            break;
     }
+    flush_events();
+}
+
+// --- uevents
+
+void SimulatedKernel::Session::announce(const std::string& action, const std::string& subsystem,
+                                        const std::string& dir, const std::string& driver) {
+    // "sys/devices/x" is the device at devpath "/devices/x".
+    std::string devpath = dir.rfind("sys/", 0) == 0 ? dir.substr(3) : "/" + dir;
+    events_.push_back(Uevent{action, subsystem, devpath, driver});
+}
+
+void SimulatedKernel::Session::flush_events() {
+    if (events_.empty())
+        return;
+    std::string text;
+    for (const Uevent& event : events_)
+        text += format_uevent_line(event) + "\n";
+    events_.clear();
+    const std::string log = kSimUeventLog;
+    tree_.dir(tree_relative(dir_name_of(log)));
+    // O_APPEND, one write: workers forked for each step and a reader following the log all see
+    // whole batches in the order the writes happened.
+    const std::string host = tree_.root() + log;
+    int fd = ::open(host.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fail(errno, log, std::string("cannot open the event log: ") + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int error = n < 0 ? errno : EIO;
+            ::close(fd);
+            fail(error, log,
+                 std::string("cannot append to the event log: ") + std::strerror(error));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
 }
 
 // --- iomem and remembered facts

@@ -14,6 +14,7 @@
 #include "sim-kernel.hpp"
 #include "sim-tree.hpp"
 #include "snapshot.hpp"
+#include "uevent.hpp"
 
 namespace srmd {
 
@@ -61,6 +62,9 @@ class SimulatedKernel::Session {
 
     // The write a step makes, through the faults.
     void kernel_write(const std::string& path, const std::string& value);
+    // One write and the uevents it causes, appended to the event log even when the write fails
+    // halfway: whatever changed in the tree by then is announced.
+    void apply_and_announce(const std::string& path, const std::string& value);
     void apply(const std::string& path, const std::string& value);
     void step_fault_at(const std::string& path);
 
@@ -97,6 +101,12 @@ class SimulatedKernel::Session {
     void create_dax_device(const std::string& region_dir, int region_id, std::uint64_t start,
                            std::uint64_t size, int target_node, bool cxl);
 
+    // Uevents: `dir` is the device's tree-relative directory ("sys/devices/..."), whose kernel
+    // devpath the event carries. They collect during one write and go to the log in one append.
+    void announce(const std::string& action, const std::string& subsystem, const std::string& dir,
+                  const std::string& driver = "");
+    void flush_events();  // throws TreeError when the log cannot be written
+
     // /proc/iomem and the remembered facts of .sim-kernel/.
     void iomem_add(std::uint64_t start, std::uint64_t end, const std::string& name);
     void iomem_drop(const std::string& name, bool children);
@@ -118,6 +128,7 @@ class SimulatedKernel::Session {
     Shared& shared_;
     std::optional<SimFault> step_fault_;
     std::vector<SimFault> fail_after_;
+    std::vector<Uevent> events_;
 };
 
 }  // namespace srmd

@@ -97,6 +97,16 @@ SimFault parse_sim_fault(std::string_view spec) {
         fault.kind = kind == "vanish" ? SimFault::Kind::Vanish : SimFault::Kind::Hang;
         fault.action = parse_action(parts[1], spec);
         fault.target = target(parts[2]);
+    } else if (kind == "slow") {
+        expect(4, "slow:ACTION:TARGET:MS");
+        fault.kind = SimFault::Kind::Slow;
+        fault.action = parse_action(parts[1], spec);
+        fault.target = target(parts[2]);
+        const std::string& ms = parts[3];
+        if (ms.empty() || ms.size() > 7 || ms.find_first_not_of("0123456789") != std::string::npos)
+            throw std::invalid_argument("fault '" + std::string(spec) + "': '" + ms +
+                                        "' is not a number of milliseconds");
+        fault.delay = std::chrono::milliseconds(std::stol(ms));
     } else if (kind == "fail-after") {
         expect(3, "fail-after:N:ERRNO");
         const std::string& n = parts[1];
@@ -108,7 +118,7 @@ SimFault parse_sim_fault(std::string_view spec) {
         fault.error = parse_errno(parts[2], spec);
     } else {
         throw std::invalid_argument("fault '" + std::string(spec) + "': unknown kind '" + kind +
-                                    "' (fail, vanish, hang or fail-after)");
+                                    "' (fail, vanish, hang, slow or fail-after)");
     }
     return fault;
 }
@@ -132,6 +142,8 @@ std::string to_string(const SimFault& fault) {
             return "hang:" + action + ":" + target;
         case SimFault::Kind::FailAfter:
             return "fail-after:" + std::to_string(fault.after) + ":" + errno_name(fault.error);
+        case SimFault::Kind::Slow:
+            return "slow:" + action + ":" + target + ":" + std::to_string(fault.delay.count());
     }
     return "";
 }
@@ -186,6 +198,14 @@ WorkerReport report_of(const std::function<void()>& work) {
 WorkerReport SimulatedKernel::write(const std::string& path, const std::string& value) {
     Session session(root_, *shared_, std::nullopt, {});
     return report_of([&] { session.write(path, value); });
+}
+
+StepOutcome SimulatedKernel::write_setting(const std::string& kernel_path,
+                                           const std::string& value) {
+    WorkerReport report = write(kernel_path, value);
+    if (report.ok)
+        return StepOutcome::success();
+    return StepOutcome::failure(report.error, report.path, report.message);
 }
 
 StepOutcome SimulatedKernel::execute(const Step& step) {

@@ -127,6 +127,37 @@ void read_nodes(const RootReader& reader, Snapshot& snapshot) {
               [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
 }
 
+std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader,
+                                                        const std::vector<NumaNode>& nodes) {
+    std::unordered_map<std::uint64_t, int> node_of_block;
+    for (const NumaNode& node : nodes)
+        for (const std::string& entry : reader.list(kNode + "node" + std::to_string(node.id)))
+            if (is_numbered(entry, "memory"))
+                node_of_block[static_cast<std::uint64_t>(trailing_number(entry))] = node.id;
+    return node_of_block;
+}
+
+MemoryBlock read_memory_block(const RootReader& reader, const std::string& name) {
+    MemoryBlock block;
+    block.id = static_cast<std::uint64_t>(trailing_number(name));
+    std::string dir = kMemory + name + "/";
+    block.state = reader.read_attr(dir + "state");
+    block.valid_zones = reader.read_attr_optional(dir + "valid_zones").value_or("");
+    return block;
+}
+
+void assign_block_dax(Snapshot& snapshot) {
+    std::vector<DaxSpan> spans;
+    for (size_t i = 0; i < snapshot.dax_devices.size(); ++i)
+        for (const DaxMapping& m : snapshot.dax_devices[i].mappings)
+            spans.push_back({m.start, m.end, static_cast<int>(i)});
+    std::sort(spans.begin(), spans.end(),
+              [](const DaxSpan& a, const DaxSpan& b) { return a.start < b.start; });
+    std::uint64_t size = snapshot.memory.block_size;
+    for (MemoryBlock& block : snapshot.memory.blocks)
+        block.dax = dax_of_block(spans, block.id * size, size);
+}
+
 void read_memory(const RootReader& reader, Snapshot& snapshot) {
     MemoryInfo& memory = snapshot.memory;
     std::optional<std::string> block_size = reader.read_attr_optional(kMemory + "block_size_bytes");
@@ -138,34 +169,18 @@ void read_memory(const RootReader& reader, Snapshot& snapshot) {
     memory.auto_online_blocks =
         reader.read_attr_optional(kMemory + "auto_online_blocks").value_or("");
 
-    std::unordered_map<std::uint64_t, int> node_of_block;
-    for (const NumaNode& node : snapshot.nodes)
-        for (const std::string& entry : reader.list(kNode + "node" + std::to_string(node.id)))
-            if (is_numbered(entry, "memory"))
-                node_of_block[static_cast<std::uint64_t>(trailing_number(entry))] = node.id;
-
-    std::vector<DaxSpan> spans;
-    for (size_t i = 0; i < snapshot.dax_devices.size(); ++i)
-        for (const DaxMapping& m : snapshot.dax_devices[i].mappings)
-            spans.push_back({m.start, m.end, static_cast<int>(i)});
-    std::sort(spans.begin(), spans.end(),
-              [](const DaxSpan& a, const DaxSpan& b) { return a.start < b.start; });
-
+    std::unordered_map<std::uint64_t, int> node_of_block = read_block_nodes(reader, snapshot.nodes);
     for (const std::string& entry : reader.list(kMemory)) {
         if (!is_numbered(entry, "memory"))
             continue;
-        MemoryBlock block;
-        block.id = static_cast<std::uint64_t>(trailing_number(entry));
-        std::string dir = kMemory + entry + "/";
-        block.state = reader.read_attr(dir + "state");
-        block.valid_zones = reader.read_attr_optional(dir + "valid_zones").value_or("");
+        MemoryBlock block = read_memory_block(reader, entry);
         if (auto node = node_of_block.find(block.id); node != node_of_block.end())
             block.node = node->second;
-        block.dax = dax_of_block(spans, block.id * memory.block_size, memory.block_size);
         memory.blocks.push_back(std::move(block));
     }
     std::sort(memory.blocks.begin(), memory.blocks.end(),
               [](const MemoryBlock& a, const MemoryBlock& b) { return a.id < b.id; });
+    assign_block_dax(snapshot);
 }
 
 }  // namespace srmd

@@ -27,16 +27,6 @@ bool is_numbered(std::string_view name, std::string_view prefix) {
                        [](char c) { return c >= '0' && c <= '9'; });
 }
 
-namespace {
-
-template <typename T>
-const T* find_named(const std::vector<T>& items, std::string_view name) {
-    for (const T& item : items)
-        if (item.name == name)
-            return &item;
-    return nullptr;
-}
-
 std::vector<std::string> read_modules(const RootReader& reader) {
     std::vector<std::string> modules;
     std::optional<std::string> text = reader.read_attr_optional("/proc/modules");
@@ -55,6 +45,16 @@ std::vector<std::string> read_modules(const RootReader& reader) {
     }
     std::sort(modules.begin(), modules.end());
     return modules;
+}
+
+namespace {
+
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+    for (const T& item : items)
+        if (item.name == name)
+            return &item;
+    return nullptr;
 }
 
 // /sys/firmware/memmap is the firmware's memory map as the kernel received it: on 7.0 and later

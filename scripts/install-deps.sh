@@ -16,6 +16,8 @@ PACKAGES=(
     ndctl daxctl
     # scripts
     python3 util-linux
+    # the VM lane (tests/vm/run): QEMU, and what its initramfs is built from
+    qemu-system-x86 busybox-static kmod cpio udev dbus-daemon dbus-system-bus-common systemd
 )
 
 # One dpkg-query for all of them keeps a warm run well under a second.

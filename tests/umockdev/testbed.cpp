@@ -87,6 +87,10 @@ Testbed::~Testbed() {
     g_object_unref(testbed_);
 }
 
+void Testbed::uevent(const std::string& path, const std::string& action) {
+    umockdev_testbed_uevent(testbed_, path.c_str(), action.c_str());
+}
+
 bool Testbed::redirected() const {
     // Both: the marker is visible through the preload, and it is this testbed's.
     return access("/sys/.fake-sysfs", F_OK) == 0 && fs::exists(root_ + "/sys/.fake-sysfs") &&

@@ -25,6 +25,10 @@ class Testbed {
     // may write below /sys unless this holds, or a broken preload would act on the real machine.
     bool redirected() const;
 
+    // Sends a uevent for the device at `path` (a /sys path) as the kernel would, after udevd:
+    // what a libudev monitor on the "udev" netlink group receives.
+    void uevent(const std::string& path, const std::string& action);
+
   private:
     UMockdevTestbed* testbed_ = nullptr;
     std::string root_;

@@ -16,6 +16,7 @@
 #include "snapshot.hpp"
 #include "test-trees.hpp"
 #include "tree-compare.hpp"
+#include "uevent.hpp"
 
 using namespace std::chrono_literals;
 
@@ -375,6 +376,176 @@ TEST(SimKernel, ClaimingHmemOverACxlDaxRegionFails) {
     EXPECT_EQ(outcome.error, ENOMEM);
     EXPECT_NE(outcome.message.find("dax_region resource conflict"), std::string::npos);
     EXPECT_EQ(snap(tree.path()).hmem_device("hmem.0")->driver, "");
+}
+
+// --- uevents: what a real kernel announces for each write
+
+// The event log's lines written since the last call, each checked to parse as an event.
+class EventLog {
+  public:
+    explicit EventLog(const std::string& root) : path_(root + kSimUeventLog) {}
+    std::vector<std::string> take() {
+        std::string text = read_file(path_);
+        std::vector<std::string> lines;
+        std::istringstream in(text.substr(std::min(seen_, text.size())));
+        seen_ = text.size();
+        std::string line;
+        while (std::getline(in, line)) {
+            EXPECT_TRUE(parse_uevent_line(line).has_value()) << line;
+            lines.push_back(line);
+        }
+        return lines;
+    }
+
+  private:
+    std::string path_;
+    std::size_t seen_ = 0;
+};
+
+using Lines = std::vector<std::string>;
+
+Lines blocks(const std::string& action, int first, int last) {
+    Lines lines;
+    for (int id = first; id <= last; ++id)
+        lines.push_back(action + " memory /devices/system/memory/memory" + std::to_string(id));
+    return lines;
+}
+
+Lines concat(std::initializer_list<Lines> parts) {
+    Lines all;
+    for (const Lines& part : parts)
+        all.insert(all.end(), part.begin(), part.end());
+    return all;
+}
+
+TEST(SimKernelEvents, KmemBindAddsEachBlockThenBinds) {
+    const std::string dax = "/devices/platform/hmem.0/dax0.0";
+    {
+        // auto_online_blocks "offline": blocks are added and stay offline.
+        TreeCopy tree(fixture("kernel-6.1/hmem-devdax"));
+        SimulatedKernel kernel(tree.path());
+        EventLog log(tree.path());
+        expect_ok(kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::SystemRam)));
+        EXPECT_EQ(
+            log.take(),
+            concat({{"unbind dax " + dax}, blocks("add", 8, 11), {"bind dax " + dax + " kmem"}}));
+    }
+    // With auto-onlining the kernel onlines every block after adding them all, before the bind.
+    TreeCopy tree(fixture("kernel-6.1/hmem-devdax"));
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    EXPECT_TRUE(kernel.write("/sys/devices/system/memory/auto_online_blocks", "online_movable").ok);
+    EXPECT_EQ(snap(tree.path()).memory.auto_online_blocks, "online_movable");
+    EXPECT_EQ(log.take(), Lines{}) << "a write to auto_online_blocks sends nothing";
+    EXPECT_EQ(kernel.write("/sys/devices/system/memory/auto_online_blocks", "sometimes").error,
+              EINVAL);
+    expect_ok(kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::SystemRam)));
+    EXPECT_EQ(log.take(), concat({{"unbind dax " + dax},
+                                  blocks("add", 8, 11),
+                                  blocks("online", 8, 11),
+                                  {"bind dax " + dax + " kmem"}}));
+}
+
+TEST(SimKernelEvents, OfflineThenReconfigureToDevdax) {
+    const std::string dax = "/devices/platform/hmem.0/dax0.0";
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    expect_ok(kernel.execute(step(Action::OfflineMemory, "dax0.0")));
+    EXPECT_EQ(log.take(), blocks("offline", 8, 11));
+    // A refused write changes nothing and announces nothing.
+    EXPECT_FALSE(kernel.write("/sys/devices/system/memory/memory8/state", "offline").ok);
+    EXPECT_EQ(log.take(), Lines{});
+    // kmem's removal unregisters the offline blocks ("remove", no second "offline").
+    expect_ok(kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::Devdax)));
+    EXPECT_EQ(log.take(), concat({blocks("remove", 8, 11),
+                                  {"unbind dax " + dax, "bind dax " + dax + " device_dax"}}));
+    // Back online through a single write, as a udev rule would.
+    expect_ok(kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::SystemRam)));
+    log.take();
+    EXPECT_TRUE(kernel.write("/sys/devices/system/memory/memory9/state", "online_movable").ok);
+    EXPECT_EQ(log.take(), blocks("online", 9, 9));
+}
+
+TEST(SimKernelEvents, UnbindingKmemWithOnlineBlocksRemovesNoBlock) {
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    expect_ok(kernel.execute(step(Action::DisableDax, "dax0.0")));
+    EXPECT_EQ(log.take(), Lines{"unbind dax /devices/platform/hmem.0/dax0.0"});
+}
+
+TEST(SimKernelEvents, RegionDisableAndEnable) {
+    const std::string region = "/devices/platform/ACPI0017:00/root0/decoder0.0/region0";
+    const std::string dax_region = region + "/dax_region0";
+    const std::string dax = dax_region + "/dax0.0";
+    TreeCopy tree(fixture("constructed/two-windows-kmem"));
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    // 16 GiB at 0x2080000000 in 2 GiB blocks: memory65..72.
+    expect_ok(kernel.execute(step(Action::OfflineMemory, "dax0.0")));
+    EXPECT_EQ(log.take(), blocks("offline", 65, 72));
+
+    expect_ok(kernel.execute(step(Action::DisableRegion, "region0")));
+    EXPECT_EQ(log.take(),
+              concat({blocks("remove", 65, 72),
+                      {"unbind dax " + dax, "remove dax " + dax, "unbind cxl " + dax_region,
+                       "remove cxl " + dax_region, "unbind cxl " + region}}));
+
+    // Each device's "bind" comes when its probe returns, after its children's events; the tree's
+    // auto_online_blocks (online_movable) onlines the new blocks.
+    expect_ok(kernel.execute(step(Action::EnableRegion, "region0")));
+    EXPECT_EQ(log.take(),
+              concat({{"add cxl " + dax_region, "add dax " + dax},
+                      blocks("add", 65, 72),
+                      blocks("online", 65, 72),
+                      {"bind dax " + dax + " kmem", "bind cxl " + dax_region + " cxl_dax_region",
+                       "bind cxl " + region + " cxl_region"}}));
+}
+
+TEST(SimKernelEvents, RegionWithOnlineMemoryLeaksAndIsDestroyed) {
+    const std::string region = "/devices/platform/ACPI0017:00/root0/decoder0.1/region1";
+    const std::string dax = region + "/dax_region1/dax1.0";
+    TreeCopy tree(fixture("constructed/two-windows-kmem"));
+    ASSERT_EQ(RootReader(tree.path()).canonical("/sys/bus/cxl/devices/region1"), "/sys" + region);
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    // Online blocks stay (leaked): no memory event, the devices go anyway.
+    expect_ok(kernel.execute(step(Action::DisableRegion, "region1")));
+    EXPECT_EQ(log.take(), (Lines{"unbind dax " + dax, "remove dax " + dax,
+                                 "unbind cxl " + region + "/dax_region1",
+                                 "remove cxl " + region + "/dax_region1", "unbind cxl " + region}));
+    // The commit write announces nothing; delete_region removes the region device.
+    expect_ok(kernel.execute(step(Action::DestroyRegion, "region1")));
+    EXPECT_EQ(log.take(), Lines{"remove cxl " + region});
+}
+
+TEST(SimKernelEvents, HmemReleaseAndClaim) {
+    const std::string hmem = "/devices/platform/hmem.0";
+    TreeCopy tree(fixture("kernel-6.1/hmem-devdax"));
+    SimulatedKernel kernel(tree.path());
+    EventLog log(tree.path());
+    expect_ok(kernel.execute(step(Action::ReleaseHmem, "hmem.0")));
+    EXPECT_EQ(log.take(), (Lines{"unbind dax " + hmem + "/dax0.0", "remove dax " + hmem + "/dax0.0",
+                                 "unbind platform " + hmem}));
+    expect_ok(kernel.execute(step(Action::ClaimHmem, "hmem.0")));
+    EXPECT_EQ(log.take(),
+              concat({{"add dax " + hmem + "/dax0.0"},
+                      blocks("add", 8, 11),
+                      {"bind dax " + hmem + "/dax0.0 kmem", "bind platform " + hmem + " hmem"}}));
+}
+
+TEST(SimKernelEvents, ActuatorWritesSettings) {
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
+    SimulatedKernel kernel(tree.path());
+    Actuator& actuator = kernel;
+    expect_ok(actuator.write_setting("/sys/devices/system/memory/auto_online_blocks", "online"));
+    EXPECT_EQ(snap(tree.path()).memory.auto_online_blocks, "online");
+    StepOutcome bad = actuator.write_setting("/sys/devices/system/memory/auto_online_blocks", "on");
+    EXPECT_FALSE(bad.ok);
+    EXPECT_EQ(bad.error, EINVAL);
+    EXPECT_EQ(bad.path, "/sys/devices/system/memory/auto_online_blocks");
+    EXPECT_EQ(snap(tree.path()).memory.auto_online_blocks, "online");
 }
 
 // --- faults

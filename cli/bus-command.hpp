@@ -1,0 +1,43 @@
+// The frame every bus command shares: its command line (the bus options anywhere, its own
+// options, positional arguments), a connection, and one place where a failure becomes a report
+// and an exit status.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus-client.hpp"
+#include "commands.hpp"
+
+namespace srmctl {
+
+struct CommandLine {
+    BusOptions bus;
+    std::vector<std::string> positional;
+};
+
+// A command's own option at args[i]: returns false when args[i] is not one; otherwise takes it
+// (advancing i past a value) and sets `error` when it is malformed.
+using OwnOption = std::function<bool(const Args& args, std::size_t& i, std::string& error)>;
+
+// Parses `args` for `command`. Returns an exit status when the command should not go on (0 after
+// --help, 2 on a usage error, already reported), nullopt otherwise. `max_positional` positional
+// arguments are accepted at most.
+std::optional<int> parse_command_line(const Args& args, const std::string& command,
+                                      const char* usage, std::size_t max_positional,
+                                      CommandLine& line, const OwnOption& own = {});
+
+// Connects and runs `body`; a BusFailure thrown on the way is reported (report_error) and its
+// exit status returned.
+int run_on_bus(const BusOptions& options, const std::string& command,
+               const std::function<int(const BusClient&)>& body);
+
+// A JSON field as text for people: strings as they are, null as "-", others as JSON.
+std::string field_text(const srmd::Json& object, const char* key);
+// A JSON number field (0 when absent or not a number).
+std::uint64_t field_uint(const srmd::Json& object, const char* key);
+bool field_bool(const srmd::Json& object, const char* key);
+
+}  // namespace srmctl

@@ -1,0 +1,232 @@
+// `srmctl monitor [--count N]`: follow the daemon live. Prints one line per ReconcileFinished,
+// RangeChanged and ActionFailed signal (one JSON object per line with --json) until interrupted,
+// or until N signals have been printed.
+#include <signal.h>
+#include <systemd/sd-event.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "bus-command.hpp"
+#include "commands.hpp"
+
+namespace srmctl {
+
+namespace {
+
+const char monitor_usage[] =
+    "Usage: srmctl monitor [--count N] [--json] [--address ADDR]\n"
+    "\n"
+    "Follow srmd live: print a line for every reconcile pass that finishes, every range whose\n"
+    "state changed and every step that failed, as srmd signals them on the bus, until\n"
+    "interrupted (SIGINT, SIGTERM). With --json, one JSON object per line, with a \"signal\"\n"
+    "member naming it.\n"
+    "\n"
+    "  --count N  exit after N signals\n";
+
+struct SdEventDeleter {
+    void operator()(sd_event* e) const { sd_event_unref(e); }
+};
+struct SdEventSourceDeleter {
+    void operator()(sd_event_source* s) const { sd_event_source_unref(s); }
+};
+
+struct Monitor {
+    bool json = false;
+    std::uint64_t count = 0;  // 0: until interrupted
+    std::uint64_t seen = 0;
+    sd_event* event = nullptr;
+    BusError failure;  // a signal that could not be read
+};
+
+void emit(Monitor& monitor, const srmd::Json& json, const std::string& words) {
+    if (monitor.json)
+        std::printf("%s\n", json.dump().c_str());
+    else
+        std::printf("%s\n", words.c_str());
+    std::fflush(stdout);
+    if (monitor.count && ++monitor.seen >= monitor.count)
+        sd_event_exit(monitor.event, 0);
+}
+
+// Every handler reads its signal's arguments; a malformed one ends the monitor with an error
+// rather than printing half a line.
+int fail(Monitor& monitor, int r, const char* signal) {
+    monitor.failure = errno_failure(r, std::string("reading ") + signal).error;
+    sd_event_exit(monitor.event, kExitFailed);
+    return 0;
+}
+
+int on_reconcile_finished(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    Monitor& monitor = *static_cast<Monitor*>(userdata);
+    std::uint64_t number = 0;
+    const char* trigger = nullptr;
+    int converged = 0;
+    std::uint32_t steps = 0;
+    std::uint32_t failed = 0;
+    int r = sd_bus_message_read(m, "tsbuu", &number, &trigger, &converged, &steps, &failed);
+    if (r < 0)
+        return fail(monitor, r, "ReconcileFinished");
+    srmd::Json json = srmd::Json::object();
+    json.set("signal", "ReconcileFinished");
+    json.set("number", static_cast<unsigned long long>(number));
+    json.set("trigger", trigger);
+    json.set("converged", converged != 0);
+    json.set("steps", steps);
+    json.set("failed", failed);
+    emit(monitor, json,
+         "pass " + std::to_string(number) + " (" + trigger + "): " + std::to_string(steps) +
+             " steps, " + std::to_string(failed) + " failed; " +
+             (converged ? "converged" : "not converged"));
+    return 0;
+}
+
+int on_range_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    Monitor& monitor = *static_cast<Monitor*>(userdata);
+    const char* path = nullptr;
+    const char* id = nullptr;
+    const char* status = nullptr;
+    int r = sd_bus_message_read(m, "oss", &path, &id, &status);
+    if (r < 0)
+        return fail(monitor, r, "RangeChanged");
+    srmd::Json json = srmd::Json::object();
+    json.set("signal", "RangeChanged");
+    json.set("path", path);
+    json.set("id", id);
+    json.set("status", status);
+    emit(monitor, json, std::string("range ") + id + " changed: " + status);
+    return 0;
+}
+
+int on_action_failed(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    Monitor& monitor = *static_cast<Monitor*>(userdata);
+    const char* range = nullptr;
+    const char* action = nullptr;
+    const char* target = nullptr;
+    std::int32_t error = 0;
+    const char* message = nullptr;
+    int r = sd_bus_message_read(m, "sssis", &range, &action, &target, &error, &message);
+    if (r < 0)
+        return fail(monitor, r, "ActionFailed");
+    const char* name = error > 0 ? strerrorname_np(error) : nullptr;
+    srmd::Json json = srmd::Json::object();
+    json.set("signal", "ActionFailed");
+    json.set("range", range);
+    json.set("action", action);
+    json.set("target", target);
+    json.set("errno", error);
+    json.set("errno_name", name ? srmd::Json(name) : srmd::Json());
+    json.set("message", message);
+    emit(monitor, json,
+         std::string("range ") + range + ": " + action + " " + target + " failed: " + message +
+             (name ? std::string(" (") + name + ")" : std::string()));
+    return 0;
+}
+
+int on_stop_signal(sd_event_source* source, const struct signalfd_siginfo*, void*) {
+    sd_event_exit(sd_event_source_get_event(source), kExitOk);
+    return 0;
+}
+
+bool parse_count(const std::string& text, std::uint64_t& count) {
+    if (text.empty() || text[0] == '-')
+        return false;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || value == 0)
+        return false;
+    count = value;
+    return true;
+}
+
+int follow(const BusClient& client, Monitor& monitor) {
+    // Blocked, the stop signals reach the loop through a signalfd, between two lines.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+
+    sd_event* raw = nullptr;
+    check_bus(sd_event_new(&raw), "creating the event loop");
+    std::unique_ptr<sd_event, SdEventDeleter> event(raw);
+    monitor.event = raw;
+    std::unique_ptr<sd_event_source, SdEventSourceDeleter> stops[2];
+    for (int i = 0; i < 2; ++i) {
+        sd_event_source* source = nullptr;
+        check_bus(
+            sd_event_add_signal(raw, &source, i == 0 ? SIGINT : SIGTERM, on_stop_signal, nullptr),
+            "watching SIGINT and SIGTERM");
+        stops[i].reset(source);
+    }
+
+    sd_bus* bus = client.bus();
+    check_bus(sd_bus_attach_event(bus, raw, SD_EVENT_PRIORITY_NORMAL), "attaching the bus");
+    // A bus that goes away ends the loop; the check after it says so.
+    sd_bus_set_exit_on_disconnect(bus, 1);
+
+    struct Match {
+        const char* member;
+        sd_bus_message_handler_t handler;
+    };
+    const Match matches[] = {
+        {"ReconcileFinished", on_reconcile_finished},
+        {"RangeChanged", on_range_changed},
+        {"ActionFailed", on_action_failed},
+    };
+    std::vector<SlotRef> slots;
+    for (const Match& match : matches) {
+        sd_bus_slot* slot = nullptr;
+        // Synchronous: once this returns, the bus daemon routes the signal to us.
+        check_bus(sd_bus_match_signal(bus, &slot, kBusName, kManagerPath, kManagerInterface,
+                                      match.member, match.handler, &monitor),
+                  std::string("subscribing to ") + match.member);
+        slots.emplace_back(slot);
+    }
+
+    int r = sd_event_loop(raw);
+    sd_bus_detach_event(bus);
+    if (!monitor.failure.name.empty())
+        throw BusFailure{monitor.failure};
+    if (sd_bus_is_open(bus) <= 0)
+        throw BusFailure{
+            {"org.freedesktop.DBus.Error.Disconnected", "the bus connection was closed"}};
+    if (r < 0)
+        throw errno_failure(r, "following the bus");
+    return kExitOk;
+}
+
+}  // namespace
+
+int cmd_monitor(const Args& args) {
+    CommandLine line;
+    Monitor monitor;
+    auto own = [&](const Args& a, std::size_t& i, std::string& error) {
+        std::string value;
+        if (a[i] == "--count") {
+            if (i + 1 >= a.size()) {
+                error = "--count needs a number of signals";
+                return true;
+            }
+            value = a[++i];
+        } else if (a[i].rfind("--count=", 0) == 0) {
+            value = a[i].substr(8);
+        } else {
+            return false;
+        }
+        if (!parse_count(value, monitor.count))
+            error = "--count needs a positive number of signals, not '" + value + "'";
+        return true;
+    };
+    if (auto done = parse_command_line(args, "monitor", monitor_usage, 0, line, own))
+        return *done;
+    monitor.json = line.bus.json;
+    return run_on_bus(line.bus, "monitor",
+                      [&](const BusClient& client) { return follow(client, monitor); });
+}
+
+}  // namespace srmctl

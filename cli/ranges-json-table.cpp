@@ -1,0 +1,150 @@
+#include "ranges-json-table.hpp"
+
+#include <optional>
+#include <vector>
+
+#include "bus-command.hpp"
+#include "format.hpp"
+#include "ranges-table.hpp"
+
+namespace srmctl {
+
+namespace {
+
+const srmd::Json::Array& array_field(const srmd::Json& object, const char* key) {
+    static const srmd::Json::Array none;
+    const srmd::Json* value = object.is_object() ? object.find(key) : nullptr;
+    return value && value->is_array() ? value->as_array() : none;
+}
+
+const srmd::Json& object_field(const srmd::Json& object, const char* key) {
+    static const srmd::Json none;
+    const srmd::Json* value = object.is_object() ? object.find(key) : nullptr;
+    return value && value->is_object() ? *value : none;
+}
+
+std::string size_text(std::uint64_t bytes) {
+    return srmd::human_size(bytes);
+}
+
+// "8/8" blocks online over blocks, as simulate's table; "-" without memory blocks.
+std::string online_column(const srmd::Json& range) {
+    std::uint64_t blocks = 0;
+    std::uint64_t online = 0;
+    for (const srmd::Json& dax : array_field(range, "dax")) {
+        const srmd::Json& memory = object_field(dax, "memory");
+        blocks += field_uint(memory, "blocks");
+        online += field_uint(memory, "online");
+    }
+    if (blocks == 0)
+        return "-";
+    return std::to_string(online) + "/" + std::to_string(blocks);
+}
+
+// The zone the range's online memory shares, "mixed" when its devices disagree.
+std::string zone_column(const srmd::Json& range) {
+    std::optional<std::string> zone;
+    for (const srmd::Json& dax : array_field(range, "dax")) {
+        std::string each = field_text(object_field(dax, "memory"), "zone");
+        if (each == "-")
+            continue;
+        if (zone && *zone != each)
+            return "mixed";
+        zone = each;
+    }
+    return zone.value_or("-");
+}
+
+// The rule's label, "-" when no rule matches.
+std::string rule_column(const srmd::Json& range) {
+    return field_text(object_field(range, "policy"), "rule");
+}
+
+std::string policy_words(const srmd::Json& range) {
+    const srmd::Json& policy = object_field(range, "policy");
+    if (policy.is_null())
+        return "no rule matches: srmd leaves the range alone";
+    std::string words = "rule " + field_text(policy, "rule") + ": owner " +
+                        field_text(policy, "owner") + ", mode " + field_text(policy, "mode");
+    if (field_text(policy, "zone") != "-")
+        words += ", zone " + field_text(policy, "zone");
+    return words;
+}
+
+}  // namespace
+
+std::string ranges_table_from_json(const srmd::Json& ranges) {
+    if (!ranges.is_array() || ranges.as_array().empty())
+        return "no Soft Reserved or CXL ram ranges\n";
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> after_row(1);
+    rows.push_back({"ID", "START", "SIZE", "WINDOW", "OWNER", "KERNEL", "MODE", "ONLINE", "ZONE",
+                    "STATUS", "RULE", "CONVERGED"});
+    for (const srmd::Json& range : ranges.as_array()) {
+        rows.push_back({field_text(range, "id"), srmd::hex(field_uint(range, "start")),
+                        size_text(field_uint(range, "size")), field_text(range, "window"),
+                        field_text(range, "owner"), field_text(range, "kernel_owner"),
+                        field_text(range, "mode"), online_column(range), zone_column(range),
+                        field_text(range, "status"), rule_column(range),
+                        field_bool(range, "converged") ? "yes" : "no"});
+        std::string lines;
+        for (const srmd::Json& problem : array_field(range, "problems"))
+            lines += problem_lines(field_text(problem, "code"), field_text(problem, "message"));
+        after_row.push_back(std::move(lines));
+    }
+    return aligned_rows(rows, after_row);
+}
+
+std::string range_details(const srmd::Json& range) {
+    std::uint64_t start = field_uint(range, "start");
+    std::uint64_t size = field_uint(range, "size");
+    std::vector<std::vector<std::string>> rows = {
+        {"Range:", field_text(range, "id")},
+        {"Address:", srmd::hex(start) + "-" + srmd::hex(start + size - (size ? 1 : 0)) + " (" +
+                         size_text(size) + ")"},
+        {"Window:", field_text(range, "window")},
+        {"Soft Reserved:", field_bool(range, "soft_reserved") ? "yes" : "no"},
+        {"Kernel owner:", field_text(range, "kernel_owner")},
+        {"Owner:", field_text(range, "owner")},
+        {"Mode:", field_text(range, "mode")},
+        {"Status:", field_text(range, "status")},
+        {"Policy:", policy_words(range)},
+        {"Converged:", field_bool(range, "converged") ? "yes" : "no"},
+    };
+    std::string out = aligned_rows(rows);
+
+    const auto& claimants = array_field(range, "claimants");
+    out += "\nClaimants:" + std::string(claimants.empty() ? " none\n" : "\n");
+    std::vector<std::vector<std::string>> claimant_rows;
+    for (const srmd::Json& c : claimants)
+        claimant_rows.push_back({"  " + field_text(c, "kind"), field_text(c, "device"),
+                                 srmd::hex(field_uint(c, "start")),
+                                 size_text(field_uint(c, "size")),
+                                 field_bool(c, "committed") ? "committed" : "not committed",
+                                 "covers " + field_text(c, "covers")});
+    out += aligned_rows(claimant_rows);
+
+    const auto& daxes = array_field(range, "dax");
+    out += "\nDax devices:" + std::string(daxes.empty() ? " none\n" : "\n");
+    std::vector<std::vector<std::string>> dax_rows;
+    for (const srmd::Json& d : daxes) {
+        const srmd::Json& memory = object_field(d, "memory");
+        std::string blocks = field_uint(memory, "blocks") == 0
+                                 ? "no memory blocks"
+                                 : std::to_string(field_uint(memory, "online")) + "/" +
+                                       std::to_string(field_uint(memory, "blocks")) +
+                                       " blocks online, zone " + field_text(memory, "zone");
+        dax_rows.push_back({"  " + field_text(d, "device"), "driver " + field_text(d, "driver"),
+                            size_text(field_uint(d, "size")),
+                            "node " + field_text(d, "target_node"), blocks});
+    }
+    out += aligned_rows(dax_rows);
+
+    const auto& problems = array_field(range, "problems");
+    out += "\nProblems:" + std::string(problems.empty() ? " none\n" : "\n");
+    for (const srmd::Json& problem : problems)
+        out += problem_lines(field_text(problem, "code"), field_text(problem, "message"));
+    return out;
+}
+
+}  // namespace srmctl

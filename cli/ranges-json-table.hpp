@@ -1,0 +1,17 @@
+// The daemon's Ranges for people, from the JSON it answers with (GetRanges, GetRange): the same
+// table `srmctl simulate` prints, with the rule that decides each range and whether the range is
+// what the rule wants, and one range in full for `srmctl show`.
+#pragma once
+
+#include <string>
+
+#include "json.hpp"
+
+namespace srmctl {
+
+// One row per range of the JSON array, each range's problems under its row.
+std::string ranges_table_from_json(const srmd::Json& ranges);
+// Every field of one range, one per line, then its claimants, dax devices and problems.
+std::string range_details(const srmd::Json& range);
+
+}  // namespace srmctl

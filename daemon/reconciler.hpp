@@ -1,0 +1,118 @@
+// One reconcile pass: read the machine (again, or only what the events say changed), work out the
+// Ranges, plan what the policy wants, carry the plan out, and remember what was done and why.
+// The Reconciler holds the daemon's picture of the machine between passes; the bus reads it.
+//
+// It knows nothing of event loops or signals: the daemon decides when a pass runs and passes in
+// what changed and whether to stop; tests call pass() directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actuator.hpp"
+#include "executor.hpp"
+#include "json.hpp"
+#include "ownership.hpp"
+#include "plan.hpp"
+#include "policy.hpp"
+#include "root-reader.hpp"
+#include "snapshot-refresh.hpp"
+#include "snapshot.hpp"
+#include "state-store.hpp"
+
+namespace srmd {
+
+struct PassSummary {
+    std::uint64_t number = 0;
+    std::string trigger;        // "coldplug", "events", "reload", "request", "retry"
+    bool full_read = false;     // the whole machine was read, not just what changed
+    std::uint64_t events = 0;   // events this pass consumed
+    std::uint64_t files = 0;    // files opened and directories listed while reading
+    std::int64_t started = 0;   // unix microseconds
+    std::int64_t duration = 0;  // microseconds
+    int steps = 0;              // steps run, rollbacks included
+    int failed = 0;             // steps that did not succeed
+    int waiting = 0;            // ranges left alone while their retry time has not come
+    bool stopped = false;       // asked to stop between two steps
+    bool converged = false;     // every range with a rule is what the rule wants
+    std::string error;          // the machine could not be read: nothing was planned
+    Plan plan;
+    Execution execution;
+};
+
+struct ReconcilerSettings {
+    std::string state_path;  // "" keeps no state (tests that do not care)
+    bool act = true;         // false: plan and report, never touch the machine (--dry-run)
+    Backoff backoff;
+};
+
+class Reconciler {
+  public:
+    Reconciler(RootReader reader, Actuator& actuator, ReconcilerSettings settings);
+
+    // Loads the state file. Returns what went wrong with it, "" when nothing did. Also says,
+    // through interrupted(), which step a previous run left unfinished.
+    std::string load_state();
+    const std::optional<StepRecord>& interrupted() const { return interrupted_; }
+    const std::string& interrupted_range() const { return interrupted_range_; }
+
+    void set_policy(Policy policy);
+    const Policy& policy() const { return policy_; }
+
+    // Runs a pass. `should_stop` is asked between steps. Never throws: a machine that cannot be
+    // read is the summary's error.
+    // `only`: when not empty, act on these range ids alone; the others are planned, not touched.
+    PassSummary pass(const Changes& changes, const std::string& trigger, std::uint64_t events,
+                     const std::function<bool()>& should_stop = {},
+                     const std::vector<std::string>& only = {});
+
+    bool has_snapshot() const { return snapshot_.has_value(); }
+    const Snapshot& snapshot() const { return *snapshot_; }
+    // The Ranges of the last pass, with the planner's refusals and the executor's failures.
+    const std::vector<Range>& ranges() const { return ranges_; }
+    // Problems of ranges that went away during the last pass.
+    const std::vector<Problem>& orphan_problems() const { return orphans_; }
+    const std::optional<PassSummary>& last_pass() const { return last_; }
+    const State& state() const { return state_; }
+
+    // What a pass would do now, from the picture of the last pass (nothing is read).
+    Plan plan_now() const;
+    // The JSON contract of the Ranges, with "policy" and "converged" per range.
+    Json ranges_json() const;
+    // The earliest time a waiting range may be tried again (unix seconds), if any waits.
+    std::optional<std::int64_t> next_retry() const;
+
+  private:
+    Snapshot read(const Changes& changes, const Snapshot* previous);
+    Plan plan_for(const Snapshot& snapshot, const std::vector<Range>& ranges) const;
+    void record_step(const Step& step, bool rollback);
+    void record_outcome(const Execution& execution);
+    void save();
+
+    RootReader reader_;
+    Actuator& actuator_;
+    ReconcilerSettings settings_;
+    Policy policy_;
+    State state_;
+    std::optional<StepRecord> interrupted_;
+    std::string interrupted_range_;
+    std::optional<Snapshot> snapshot_;
+    std::vector<Range> ranges_;
+    std::vector<Problem> orphans_;
+    std::optional<PassSummary> last_;
+    std::optional<Step> last_step_;  // the step the next observe() follows
+};
+
+// What reading again must cover after `step` on a machine that looked like `snapshot`: its device
+// and the memory blocks its range spans.
+Changes changes_for_step(const Step& step, const Snapshot& snapshot);
+
+// {"number", "trigger", "full_read", "events", "files", "started", "duration_us", "steps",
+//  "failed", "waiting", "stopped", "converged", "error"}.
+Json pass_to_json(const PassSummary& pass);
+
+}  // namespace srmd

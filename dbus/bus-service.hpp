@@ -1,0 +1,85 @@
+// srmd on the bus: the name org.srmd1, the Manager at /org/srmd1 and one Range object per range
+// below /org/srmd1/ranges, served from the daemon's own sd-event loop (dbus/org.srmd1.xml is the
+// contract, org.srmd1(5) the manual).
+//
+// The bus only shows what the daemon's last pass found; it never reads the machine itself. After
+// each pass it compares the ranges with those it showed before and announces the difference:
+// InterfacesAdded/Removed for ranges that came and went, PropertiesChanged and RangeChanged for
+// ranges that changed, ReconcileFinished for the pass, ActionFailed for each failed step.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus-handles.hpp"
+#include "bus-polkit.hpp"
+#include "daemon.hpp"
+#include "json.hpp"
+
+namespace srmd {
+
+class BusService {
+  public:
+    // `address`: "system" for the system bus ($DBUS_SYSTEM_BUS_ADDRESS or the default socket),
+    // else a D-Bus address. The connection waits for a unix socket that does not exist yet, so
+    // srmd may start before dbus does. Throws std::runtime_error.
+    BusService(Daemon& daemon, const std::string& address);
+    ~BusService();
+    BusService(const BusService&) = delete;
+    BusService& operator=(const BusService&) = delete;
+
+    // For the vtables (bus-manager.cpp, bus-range.cpp).
+    Daemon& daemon() { return daemon_; }
+    bus::Polkit& polkit() { return *polkit_; }
+    // The range as the last pass left it (its JSON object); null when there is no such range.
+    const Json* range(const std::string& id) const;
+    const std::map<std::string, Json>& ranges() const { return ranges_; }
+
+  private:
+    void connect(const std::string& address);
+    void export_objects();
+    void after_pass(const PassSummary& pass);
+    void announce_ranges();
+    void announce_manager();
+
+    Daemon& daemon_;
+    bus::BusRef bus_;  // first: the slots below go before it
+    std::unique_ptr<bus::Polkit> polkit_;
+    std::vector<bus::SlotRef> slots_;
+    std::map<std::string, Json> ranges_;  // by id, with "policy" and "converged"
+    std::map<std::string, std::string> manager_shown_;  // property -> its value when last announced
+};
+
+namespace bus {
+
+inline constexpr const char* kBusName = "org.srmd1";
+inline constexpr const char* kManagerPath = "/org/srmd1";
+inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
+inline constexpr const char* kRangesPath = "/org/srmd1/ranges";
+inline constexpr const char* kRangeInterface = "org.srmd1.Range";
+
+extern const sd_bus_vtable manager_vtable[];
+extern const sd_bus_vtable range_vtable[];
+
+// The Range objects: found by path, listed for introspection and the ObjectManager.
+int find_range(sd_bus* bus, const char* path, const char* interface, void* userdata, void** found,
+               sd_bus_error* error);
+int enumerate_ranges(sd_bus* bus, const char* prefix, void* userdata, char*** nodes,
+                     sd_bus_error* error);
+
+// "/org/srmd1/ranges/r40000000" for "r40000000".
+std::string range_path(const std::string& id);
+// The Range properties whose JSON field differs between two range objects, by property name.
+std::vector<std::string> changed_range_properties(const Json& before, const Json& after);
+
+// The Manager properties that change with passes, each as a comparable text, by property name:
+// what announce_manager() compares to tell which to announce.
+std::map<std::string, std::string> manager_property_texts(Daemon& daemon);
+
+}  // namespace bus
+
+}  // namespace srmd

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""srmd as systemd runs it, on simulated machines: coldplug and READY, event storms, policy
+reloads good and bad, SIGTERM in the middle of a plan, kill -9 and restart."""
+
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_harness import (Daemon, Workdir, append_events, copy_tree, read, sim_write,  # noqa: E402
+                            write_policy)
+
+# The devdax tree: dax0.0 (decoder0.0, memory65-72) bound to device_dax, dax1.0 (decoder0.1,
+# memory73-80) unbound; 2 GiB blocks; auto_online_blocks offline.
+DEVDAX_AND_RAM = """version: 1
+rules:
+  - name: keep-devdax
+    match:
+      window: decoder0.0
+    mode: devdax
+  - name: ram
+    mode: system-ram
+    zone: movable
+"""
+
+ALL_DEVDAX = """version: 1
+rules:
+  - name: all-devdax
+    mode: devdax
+"""
+
+RAM_WITH_TEARDOWN = """version: 1
+rules:
+  - name: keep-devdax
+    match:
+      window: decoder0.0
+    mode: devdax
+  - name: ram
+    mode: system-ram
+    zone: movable
+    allow_teardown: true
+"""
+
+BROKEN = """version: 1
+rules:
+  - name: broken
+    zone: sideways
+"""
+
+RAM_BLOCKS = range(73, 81)
+
+
+def driver(root, dax):
+    link = f"{root}/sys/bus/dax/devices/{dax}/driver"
+    return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
+
+
+def block_state(root, block):
+    return read(root, f"/sys/devices/system/memory/memory{block}/state")
+
+
+class DaemonTest(unittest.TestCase):
+    def setUp(self):
+        self.workdir_cm = Workdir()
+        self.work = self.workdir_cm.__enter__()
+        self.root = copy_tree("constructed/devdax", self.work)
+        self.policy = os.path.join(self.work, "policy.d")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            if d.process and d.process.poll() is None:
+                d.kill()
+            else:
+                d.close()
+        self.workdir_cm.__exit__(None, None, None)
+
+    def daemon(self, policy_text, extra=()):
+        write_policy(self.policy, "50-test.yaml", policy_text)
+        d = Daemon(self.work, self.root, self.policy, extra)
+        self.daemons.append(d)
+        return d
+
+    def ram_online(self):
+        return driver(self.root, "dax1.0") == "kmem" and all(
+            block_state(self.root, b) == "online" for b in RAM_BLOCKS)
+
+    def test_coldplug_reaches_the_policy_then_reports_ready(self):
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        # READY comes after the coldplug pass, so the memory is already where the policy wants it.
+        self.assertTrue(self.ram_online())
+        self.assertEqual(driver(self.root, "dax0.0"), "device_dax")
+        self.assertTrue(d.notified("STATUS=Converged"), d.messages)
+        first = d.passes()[0]
+        self.assertEqual(first[1], "coldplug")
+        self.assertTrue(first[3])  # full read
+        self.assertEqual(first[5], 2)  # enable-dax, online-memory
+        state = d.state()
+        self.assertEqual([s["action"] for s in state["ranges"]["r2480000000"]["steps"]],
+                         ["enable-dax", "online-memory"])
+        self.assertIsNone(state["in_progress"])
+        self.assertEqual(d.stop(), 0)
+
+    def test_event_storm_coalesces_and_the_last_pass_sees_the_final_state(self):
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        d.wait_quiet(0.5)
+        before = len(d.passes())
+        # Twenty thousand events, as a kmem bind of a large device brings, then one real change
+        # at the very end: memory80 taken offline behind srmd's back.
+        storm = []
+        for i in range(10000):
+            block = 73 + i % 8
+            storm += [f"offline memory /devices/system/memory/memory{block}",
+                      f"online memory /devices/system/memory/memory{block}"]
+        append_events(self.root, storm)
+        result = sim_write(self.root, "/sys/devices/system/memory/memory80/state", "offline")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        d.wait_for(self.ram_online, what="memory80 online again")
+        passes = d.wait_quiet(1.0)[before:]
+        self.assertLessEqual(len(passes), 5, passes)
+        # Every event was consumed (the storm, the offline, and srmd's own online), none lost.
+        self.assertEqual(sum(p[2] for p in passes), 20002, passes)
+        # Reads after events are incremental, never the whole machine.
+        self.assertFalse(any(p[3] for p in passes), passes)
+        self.assertEqual(d.stop(), 0)
+
+    def test_reload_swaps_a_good_policy_and_keeps_the_last_good_one(self):
+        d = self.daemon(ALL_DEVDAX).start()
+        d.wait_ready()
+        self.assertEqual(driver(self.root, "dax1.0"), "device_dax")
+
+        write_policy(self.policy, "50-test.yaml", RAM_WITH_TEARDOWN)
+        d.signal(signal.SIGHUP)
+        d.wait_for(self.ram_online, what="dax1.0 reconfigured to system-ram by the new policy")
+        self.assertIn("policy loaded: 2 rules from 1 files", d.log_text())
+
+        write_policy(self.policy, "50-test.yaml", BROKEN)
+        d.signal(signal.SIGHUP)
+        d.wait_for(lambda: "policy refused" in d.log_text(), what="the refusal")
+        log = d.log_text()
+        self.assertRegex(log, r"50-test\.yaml:4:\d+: error: ")
+        self.assertIn("the last good policy stays, with 2 rules", log)
+        # The last good policy still acts: memory taken offline is brought back online.
+        self.assertEqual(sim_write(self.root, "/sys/devices/system/memory/memory75/state",
+                                   "offline").returncode, 0)
+        d.wait_for(self.ram_online, what="memory75 online again under the old policy")
+        self.assertEqual(d.stop(), 0)
+
+    def test_sigterm_during_a_plan_stops_between_steps(self):
+        # The bind takes 1.5 s; SIGTERM arrives in the middle of it.
+        d = self.daemon(DEVDAX_AND_RAM, ["--inject", "slow:enable-dax:dax1.0:1500"]).start()
+        d.wait_for(lambda: os.path.exists(d.state_path) and d.state()["in_progress"],
+                   what="the bind to start")
+        started = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.process.wait(20), 0)
+        self.assertGreater(time.monotonic() - started, 0.5)  # it waited for the bind
+        self.assertEqual(driver(self.root, "dax1.0"), "kmem")  # the step finished whole
+        self.assertTrue(all(block_state(self.root, b) == "offline" for b in RAM_BLOCKS))
+        state = d.state()
+        self.assertIsNone(state["in_progress"])
+        self.assertEqual([s["result"] for s in state["ranges"]["r2480000000"]["steps"]], ["ok"])
+        self.assertIn("stopped between steps", d.log_text())
+        d.close()
+
+        # The next start plans the rest: onlining what the bind added.
+        again = Daemon(self.work, self.root, self.policy).start()
+        self.daemons.append(again)
+        again.wait_ready()
+        self.assertTrue(self.ram_online())
+        self.assertEqual(again.passes()[0][5], 1)
+        self.assertEqual(again.stop(), 0)
+
+    def test_kill_9_in_a_step_then_restart_converges(self):
+        d = self.daemon(DEVDAX_AND_RAM, ["--inject", "slow:enable-dax:dax1.0:3000"]).start()
+        d.wait_for(lambda: os.path.exists(d.state_path) and d.state()["in_progress"],
+                   what="the bind to start")
+        d.kill()
+        # The worker died with srmd: the bind never happened.
+        time.sleep(0.2)
+        self.assertEqual(driver(self.root, "dax1.0"), "")
+        self.assertEqual(d.state()["in_progress"]["action"], "enable-dax")
+
+        again = Daemon(self.work, self.root, self.policy).start()
+        self.daemons.append(again)
+        again.wait_ready()
+        self.assertIn("the previous run stopped during enable-dax dax1.0", again.log_text())
+        self.assertTrue(self.ram_online())
+        steps = again.state()["ranges"]["r2480000000"]["steps"]
+        self.assertEqual([(s["action"], s["result"]) for s in steps],
+                         [("enable-dax", "interrupted"), ("enable-dax", "ok"),
+                          ("online-memory", "ok")])
+        self.assertEqual(again.stop(), 0)
+
+    def test_until_converged_exits_with_the_verdict(self):
+        d = self.daemon(DEVDAX_AND_RAM, ["--until-converged"]).start()
+        self.assertEqual(d.process.wait(30), 0, d.log_text())
+        self.assertTrue(self.ram_online())
+        d.close()
+        # The vendor default wants dax0.0 as system-ram but may not tear it down: not converged.
+        d2 = self.daemon("""version: 1
+rules:
+  - name: default
+    mode: system-ram
+""", ["--until-converged"]).start()
+        self.assertEqual(d2.process.wait(30), 2, d2.log_text())
+        self.assertIn("r2080000000: teardown-not-allowed: ", d2.log_text())
+        d2.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
