@@ -71,8 +71,12 @@ def main():
     root = os.path.join(work, "machine")
     subprocess.run([mkmachine, "synthetic", root], check=True, stdout=subprocess.DEVNULL)
     daxes = sorted(os.listdir(root + "/sys/bus/dax/devices"))
+    with open(root + "/sys/devices/system/memory/block_size_bytes") as f:
+        block_size = int(f.read(), 16)
+    # The dax devices' blocks: everything from 1 TiB up (boot memory lies below).
     blocks = sorted(int(b[6:]) for b in os.listdir(root + "/sys/devices/system/memory")
-                    if b.startswith("memory") and b[6:].isdigit())
+                    if b.startswith("memory") and b[6:].isdigit()
+                    and int(b[6:]) * block_size >= 1 << 40)
 
     # Before: every device on device_dax, so no block exists (an application's devdax).
     t = time.monotonic()

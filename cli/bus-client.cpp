@@ -75,7 +75,7 @@ bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std:
     } else if (arg == "--no-ask-password") {
         options.ask_password = false;
     } else if (arg == "--address") {
-        if (i + 1 >= args.size() || args[i + 1].empty()) {
+        if (i + 1 >= args.size() || args[i + 1].empty() || args[i + 1][0] == '-') {
             error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
             return true;
         }

@@ -31,7 +31,7 @@ int cmd_apply(const Args& args) {
         if (a[i] == "--full") {
             full = true;
         } else if (a[i] == "--range") {
-            if (i + 1 >= a.size() || a[i + 1].empty())
+            if (i + 1 >= a.size() || a[i + 1].empty() || a[i + 1][0] == '-')
                 error = "--range needs a range ID";
             else
                 ranges.push_back(a[++i]);

@@ -39,7 +39,8 @@ struct Monitor {
     std::uint64_t count = 0;  // 0: until interrupted
     std::uint64_t seen = 0;
     sd_event* event = nullptr;
-    BusError failure;  // a signal that could not be read
+    bool finished = false;  // N signals seen, or told to stop: anything else is a lost bus
+    BusError failure;       // a signal that could not be read
 };
 
 void emit(Monitor& monitor, const srmd::Json& json, const std::string& words) {
@@ -48,8 +49,10 @@ void emit(Monitor& monitor, const srmd::Json& json, const std::string& words) {
     else
         std::printf("%s\n", words.c_str());
     std::fflush(stdout);
-    if (monitor.count && ++monitor.seen >= monitor.count)
+    if (monitor.count && ++monitor.seen >= monitor.count) {
+        monitor.finished = true;
         sd_event_exit(monitor.event, 0);
+    }
 }
 
 // Every handler reads its signal's arguments; a malformed one ends the monitor with an error
@@ -126,7 +129,8 @@ int on_action_failed(sd_bus_message* m, void* userdata, sd_bus_error*) {
     return 0;
 }
 
-int on_stop_signal(sd_event_source* source, const struct signalfd_siginfo*, void*) {
+int on_stop_signal(sd_event_source* source, const struct signalfd_siginfo*, void* userdata) {
+    static_cast<Monitor*>(userdata)->finished = true;
     sd_event_exit(sd_event_source_get_event(source), kExitOk);
     return 0;
 }
@@ -159,14 +163,15 @@ int follow(const BusClient& client, Monitor& monitor) {
     for (int i = 0; i < 2; ++i) {
         sd_event_source* source = nullptr;
         check_bus(
-            sd_event_add_signal(raw, &source, i == 0 ? SIGINT : SIGTERM, on_stop_signal, nullptr),
+            sd_event_add_signal(raw, &source, i == 0 ? SIGINT : SIGTERM, on_stop_signal, &monitor),
             "watching SIGINT and SIGTERM");
         stops[i].reset(source);
     }
 
     sd_bus* bus = client.bus();
     check_bus(sd_bus_attach_event(bus, raw, SD_EVENT_PRIORITY_NORMAL), "attaching the bus");
-    // A bus that goes away ends the loop; the check after it says so.
+    // A bus that goes away ends the loop without `finished`. (Attached, sd-bus also closes the
+    // connection when the loop exits, so it cannot be asked afterwards.)
     sd_bus_set_exit_on_disconnect(bus, 1);
 
     struct Match {
@@ -192,11 +197,11 @@ int follow(const BusClient& client, Monitor& monitor) {
     sd_bus_detach_event(bus);
     if (!monitor.failure.name.empty())
         throw BusFailure{monitor.failure};
-    if (sd_bus_is_open(bus) <= 0)
-        throw BusFailure{
-            {"org.freedesktop.DBus.Error.Disconnected", "the bus connection was closed"}};
     if (r < 0)
         throw errno_failure(r, "following the bus");
+    if (!monitor.finished)
+        throw BusFailure{
+            {"org.freedesktop.DBus.Error.Disconnected", "the bus connection was closed"}};
     return kExitOk;
 }
 
@@ -208,7 +213,7 @@ int cmd_monitor(const Args& args) {
     auto own = [&](const Args& a, std::size_t& i, std::string& error) {
         std::string value;
         if (a[i] == "--count") {
-            if (i + 1 >= a.size()) {
+            if (i + 1 >= a.size() || a[i + 1].rfind("--", 0) == 0) {
                 error = "--count needs a number of signals";
                 return true;
             }

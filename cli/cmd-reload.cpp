@@ -11,22 +11,36 @@ namespace srmctl {
 namespace {
 
 const char reload_usage[] =
-    "Usage: srmctl reload [--json] [--address ADDR] [--no-ask-password]\n"
+    "Usage: srmctl reload [--no-reconcile] [--json] [--address ADDR] [--no-ask-password]\n"
     "\n"
     "Ask srmd to read its policy directories again. A valid policy replaces the one in force\n"
     "and its files are printed (--json: {\"files\": [...]}); a policy with errors is refused,\n"
     "each error is printed with its file, line and column, the last good policy stays and\n"
-    "srmctl exits 1. `srmctl check-policy` tells the same without asking the daemon.\n";
+    "srmctl exits 1. `srmctl check-policy` tells the same without asking the daemon.\n"
+    "\n"
+    "  --no-reconcile  do not run a pass with the new policy at once: the next pass (events,\n"
+    "                  apply, reconcile) acts on it, and `srmctl plan` shows what it would do\n";
 
 }  // namespace
 
 int cmd_reload(const Args& args) {
     CommandLine line;
-    if (auto done = parse_command_line(args, "reload", reload_usage, 0, line))
+    bool reconcile = true;
+    auto own = [&](const Args& a, std::size_t& i, std::string&) {
+        if (a[i] != "--no-reconcile")
+            return false;
+        reconcile = false;
+        return true;
+    };
+    if (auto done = parse_command_line(args, "reload", reload_usage, 0, line, own))
         return *done;
     return run_on_bus(line.bus, "reload", [&](const BusClient& client) {
         MessageRef m = client.new_call("ReloadPolicy");
-        BusClient::append_no_options(m.get());
+        if (reconcile)
+            BusClient::append_no_options(m.get());
+        else
+            check_bus(sd_bus_message_append(m.get(), "a{sv}", 1, "reconcile", "b", 0),
+                      "preparing ReloadPolicy");
         MessageRef reply = client.call(m.get());
         srmd::Json files = srmd::Json::array();
         check_bus(sd_bus_message_enter_container(reply.get(), SD_BUS_TYPE_ARRAY, "s"),

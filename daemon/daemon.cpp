@@ -225,7 +225,8 @@ bool Daemon::stop_pending() const {
     return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
 }
 
-PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>& only) {
+PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>& only,
+                             bool retry_now) {
     std::uint64_t events = coalescer_.take();
     Changes changes = std::exchange(changes_, Changes{});
     trigger_ = "events";
@@ -233,7 +234,8 @@ PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>
                   std::to_string(reconciler_->state().passes + 1) + ", " + trigger + ")")
                      .c_str());
     PassSummary summary =
-        reconciler_->pass(changes, trigger, events, [this] { return stop_pending(); }, only);
+        reconciler_->pass(changes, trigger, events,
+                          PassOptions{[this] { return stop_pending(); }, only, retry_now});
     LogLevel level = !summary.error.empty() || summary.failed ? LogLevel::Warning
                      : summary.steps > 0                      ? LogLevel::Notice
                                                               : LogLevel::Info;
@@ -262,7 +264,7 @@ PassSummary Daemon::pass_now(const std::string& trigger, bool full,
     drain_sources();
     if (full)
         changes_.full = true;
-    PassSummary summary = run_pass(trigger, only);
+    PassSummary summary = run_pass(trigger, only, true);
     arm_timer();
     return summary;
 }

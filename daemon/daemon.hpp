@@ -75,6 +75,7 @@ class Daemon {
     bool policy_valid() const { return policy_valid_; }
     // Runs a pass now, from inside a loop callback (a bus method): the caller waits for it.
     // `only`: act on these range ids alone (the others are read and planned, not touched).
+    // An operator asked for it, so ranges waiting to retry after a failure are tried now.
     PassSummary pass_now(const std::string& trigger, bool full,
                          const std::vector<std::string>& only = {});
     // Whether SIGTERM or SIGINT waits: a caller about to start a long step should not.
@@ -92,7 +93,8 @@ class Daemon {
     void drain_sources();
     void arm_timer();
     void arm_retry();
-    PassSummary run_pass(std::string trigger, const std::vector<std::string>& only = {});
+    PassSummary run_pass(std::string trigger, const std::vector<std::string>& only = {},
+                         bool retry_now = false);
     void notify_status();
     void maybe_exit_converged();
 

@@ -56,10 +56,14 @@ void log_new_problems(const std::vector<Range>& previous, const std::vector<Rang
     for (const Range& range : now) {
         auto before = std::find_if(previous.begin(), previous.end(),
                                    [&](const Range& r) { return r.id == range.id; });
-        for (const Problem& problem : range.problems) {
-            bool known = before != previous.end() &&
-                         std::any_of(before->problems.begin(), before->problems.end(),
-                                     [&](const Problem& p) { return p.code == problem.code; });
+        for (std::size_t i = 0; i < range.problems.size(); ++i) {
+            const Problem& problem = range.problems[i];
+            bool repeated = std::any_of(range.problems.begin(), range.problems.begin() + i,
+                                        [&](const Problem& p) { return p.code == problem.code; });
+            bool known = repeated ||
+                         (before != previous.end() &&
+                          std::any_of(before->problems.begin(), before->problems.end(),
+                                      [&](const Problem& p) { return p.code == problem.code; }));
             // A refusal is a note (the range is fine, srmd will not do what the rule asks);
             // anything that gives the range a status is a warning.
             if (!known)
@@ -125,8 +129,6 @@ std::string Reconciler::load_state() {
             record.failures = 0;
             record.retry_after = 0;
         }
-        // Masks in /run and a runtime auto_online_blocks did not survive the reboot either.
-        state_.control = ControlRecord{};
         state_.boot_id = boot_id;
     }
     save();
@@ -135,6 +137,43 @@ std::string Reconciler::load_state() {
 
 void Reconciler::set_policy(Policy policy) {
     policy_ = std::move(policy);
+    policy_changed_ = true;
+}
+
+// Rules files and boot parameters change without events; they are looked at again whenever the
+// whole machine is read and whenever the policy changes, which is when taking control starts or
+// ends.
+void Reconciler::take_control() {
+    std::vector<CompetingActor> previous = std::move(actors_);
+    actors_ = find_competing_actors(reader_, *snapshot_);
+    bool exclusive = policy_.settings.exclusive_onlining;
+    for (const CompetingActor& actor : actors_) {
+        bool known = std::any_of(previous.begin(), previous.end(), [&](const CompetingActor& a) {
+            return a.kind == actor.kind && a.path == actor.path && a.line == actor.line;
+        });
+        if (known || actor.masked_by_srmd)
+            continue;
+        std::string where = actor.path.empty() ? ""
+                            : " (" + actor.path +
+                                  (actor.line ? ":" + std::to_string(actor.line) : "") + ")";
+        log(exclusive && actor.can_take_over ? LogLevel::Notice : LogLevel::Warning,
+            std::string("competing actor: ") + actor.what + where,
+            {{"SRMD_ACTOR", to_string(actor.kind)}, {"SRMD_PATH", actor.path}});
+    }
+    if (!settings_.act)
+        return;
+    ControlPlan plan =
+        plan_take_control(actors_, exclusive, read_recorded_auto_online(reader_));
+    ControlOutcome outcome = carry_out_control_plan(plan, actuator_, reader_.root());
+    for (const std::string& done : outcome.done)
+        log_notice(done, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"}});
+    for (const std::string& error : outcome.errors)
+        log_error(error, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"}});
+    if (!outcome.done.empty()) {
+        // What srmd just changed is part of the machine the plan starts from.
+        snapshot_ = read_snapshot(reader_);
+        actors_ = find_competing_actors(reader_, *snapshot_);
+    }
 }
 
 void Reconciler::save() {
@@ -242,8 +281,8 @@ void Reconciler::record_outcome(const Execution& execution) {
 }
 
 PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
-                             std::uint64_t events, const std::function<bool()>& should_stop,
-                             const std::vector<std::string>& only) {
+                             std::uint64_t events, const PassOptions& pass_options) {
+    const std::vector<std::string>& only = pass_options.only;
     PassSummary summary;
     summary.number = ++state_.passes;
     summary.trigger = trigger;
@@ -260,6 +299,14 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
         // What we had may be stale: the next pass reads everything.
         snapshot_.reset();
         log_error(summary.error);
+    }
+    if (snapshot_ && (summary.full_read || policy_changed_)) {
+        try {
+            take_control();
+            policy_changed_ = false;
+        } catch (const std::exception& e) {
+            log_error(std::string("cannot look at competing actors: ") + e.what());
+        }
     }
     summary.files = reader_.files_opened() + reader_.dirs_listed();
 
@@ -279,8 +326,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
                 continue;
             }
             auto record = state_.ranges.find(range_plan.range);
-            bool waits = record != state_.ranges.end() && record->second.retry_after > now &&
-                         !range_plan.steps.empty();
+            bool waits = !pass_options.retry_now && record != state_.ranges.end() &&
+                         record->second.retry_after > now && !range_plan.steps.empty();
             if (!waits) {
                 kept.push_back(std::move(range_plan));
                 continue;
@@ -307,7 +354,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             options.before_step = [this](const Step& step, bool rollback) {
                 record_step(step, rollback);
             };
-            options.should_stop = should_stop;
+            options.should_stop = pass_options.should_stop;
             last_step_.reset();
             Observe observe = [this]() -> Snapshot {
                 if (!last_step_)

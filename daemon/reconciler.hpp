@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actuator.hpp"
+#include "competing-actors.hpp"
 #include "executor.hpp"
 #include "json.hpp"
 #include "ownership.hpp"
@@ -44,6 +45,15 @@ struct PassSummary {
     Execution execution;
 };
 
+// How one pass goes, beyond what it reads.
+struct PassOptions {
+    std::function<bool()> should_stop;  // asked between steps
+    std::vector<std::string> only;      // when not empty, act on these range ids alone
+    // An operator asked for this pass (Apply, Reconcile): ranges waiting to retry after a
+    // failure are tried now instead of being skipped until their time comes.
+    bool retry_now = false;
+};
+
 struct ReconcilerSettings {
     std::string state_path;  // "" keeps no state (tests that do not care)
     bool act = true;         // false: plan and report, never touch the machine (--dry-run)
@@ -63,17 +73,17 @@ class Reconciler {
     void set_policy(Policy policy);
     const Policy& policy() const { return policy_; }
 
-    // Runs a pass. `should_stop` is asked between steps. Never throws: a machine that cannot be
-    // read is the summary's error.
-    // `only`: when not empty, act on these range ids alone; the others are planned, not touched.
+    // Runs a pass. Never throws: a machine that cannot be read is the summary's error. Ranges
+    // left out by options.only are planned and reported, not touched.
     PassSummary pass(const Changes& changes, const std::string& trigger, std::uint64_t events,
-                     const std::function<bool()>& should_stop = {},
-                     const std::vector<std::string>& only = {});
+                     const PassOptions& options = {});
 
     bool has_snapshot() const { return snapshot_.has_value(); }
     const Snapshot& snapshot() const { return *snapshot_; }
     // The Ranges of the last pass, with the planner's refusals and the executor's failures.
     const std::vector<Range>& ranges() const { return ranges_; }
+    // What else onlines memory, as found by the last full read or policy change.
+    const std::vector<CompetingActor>& competing_actors() const { return actors_; }
     // Problems of ranges that went away during the last pass.
     const std::vector<Problem>& orphan_problems() const { return orphans_; }
     const std::optional<PassSummary>& last_pass() const { return last_; }
@@ -92,6 +102,7 @@ class Reconciler {
     void record_step(const Step& step, bool rollback);
     void record_outcome(const Execution& execution);
     void save();
+    void take_control();
 
     RootReader reader_;
     Actuator& actuator_;
@@ -105,6 +116,8 @@ class Reconciler {
     std::vector<Problem> orphans_;
     std::optional<PassSummary> last_;
     std::optional<Step> last_step_;  // the step the next observe() follows
+    std::vector<CompetingActor> actors_;
+    bool policy_changed_ = true;  // the next pass looks at competing actors again
 };
 
 // What reading again must cover after `step` on a machine that looked like `snapshot`: its device

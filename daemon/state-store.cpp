@@ -105,16 +105,6 @@ Json state_to_json(const State& state) {
         ranges.set(id, std::move(r));
     }
     j.set("ranges", std::move(ranges));
-    Json control = Json::object();
-    if (state.control.auto_online_original)
-        control.set("auto_online_original", *state.control.auto_online_original);
-    else
-        control.set("auto_online_original", nullptr);
-    Json masked = Json::array();
-    for (const std::string& rule : state.control.masked_rules)
-        masked.push(rule);
-    control.set("masked_rules", std::move(masked));
-    j.set("control", std::move(control));
     return j;
 }
 
@@ -144,15 +134,6 @@ State state_from_json(const Json& j) {
             for (const Json& s : steps->as_array())
                 record.steps.push_back(step_from_json(s));
         state.ranges[id] = std::move(record);
-    }
-    if (const Json* control = j.find("control"); control && control->is_object()) {
-        if (const Json* original = control->find("auto_online_original");
-            original && original->is_string())
-            state.control.auto_online_original = original->as_string();
-        if (const Json* masked = control->find("masked_rules"); masked && masked->is_array())
-            for (const Json& rule : masked->as_array())
-                if (rule.is_string())
-                    state.control.masked_rules.push_back(rule.as_string());
     }
     return state;
 }

@@ -8,10 +8,9 @@
 //   - failed attempts per range and when to try again, so that a crash loop does not hammer a
 //     range that keeps failing. They count within one boot only: a reboot clears what made
 //     steps fail (leaked ranges, stuck pages), so a new boot_id starts the counts afresh;
-//   - the last steps per range, with their reasons and results, for operators;
-//   - what srmd changed outside the ranges when taking control of onlining (the value of
-//     auto_online_blocks it replaced, the udev rules it masked), so that giving control back
-//     restores the operator's settings and not srmd's own.
+//   - the last steps per range, with their reasons and results, for operators.
+// What srmd changes outside the ranges when it takes control of onlining lives in /run instead
+// (competing-actors.hpp): it lasts exactly as long as the changes it records, one boot.
 // Every save writes a new file and renames it over the old one, after fsync, so that a reader
 // (or srmd after a power loss) sees either the old state or the new, never half of one.
 #pragma once
@@ -44,19 +43,12 @@ struct RangeRecord {
     std::vector<StepRecord> steps;  // the most recent last, at most kStepsKept
 };
 
-struct ControlRecord {
-    // The value auto_online_blocks had before srmd wrote "offline"; set while srmd holds it.
-    std::optional<std::string> auto_online_original;
-    std::vector<std::string> masked_rules;  // kernel paths of the masks srmd wrote
-};
-
 struct State {
     std::string boot_id;
     std::uint64_t passes = 0;
     std::optional<StepRecord> in_progress;  // the step srmd was carrying out, with its range
     std::string in_progress_range;
     std::map<std::string, RangeRecord> ranges;
-    ControlRecord control;
 };
 
 inline constexpr std::size_t kStepsKept = 16;

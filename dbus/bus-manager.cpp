@@ -80,8 +80,9 @@ const Range& find_range_for(const Daemon& daemon, const std::string& what) {
                 if (address >= range.start && address < range.end())
                     return range;
     }
-    throw BusError(kErrorNoSuchRange, "no range '" + what + "' (ranges are named like r40000000, or "
-                                                            "given by an address inside them)");
+    throw BusError(kErrorNoSuchRange, "no range '" + what +
+                                          "' (ranges are named like r40000000, or "
+                                          "given by an address inside them)");
 }
 
 void check_ranges_exist(const Daemon& daemon, const std::vector<std::string>& ids) {
@@ -101,10 +102,11 @@ int get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* 
     return guarded(error, [&] { return sd_bus_message_append(reply, "s", SRMD_VERSION); });
 }
 
-int get_root(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
-             void* userdata, sd_bus_error* error) {
+int get_root(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
+             sd_bus_error* error) {
     return guarded(error, [&] {
-        return sd_bus_message_append(reply, "s", service_of(userdata).daemon().options().root.c_str());
+        return sd_bus_message_append(reply, "s",
+                                     service_of(userdata).daemon().options().root.c_str());
     });
 }
 
@@ -115,8 +117,8 @@ int get_dry_run(sd_bus*, const char*, const char*, const char*, sd_bus_message* 
     });
 }
 
-int get_state(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
-              void* userdata, sd_bus_error* error) {
+int get_state(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
+              sd_bus_error* error) {
     return guarded(error, [&] {
         return sd_bus_message_append(reply, "s", state_of(service_of(userdata).daemon()).c_str());
     });
@@ -167,8 +169,8 @@ int get_competing_actors(sd_bus*, const char*, const char*, const char*, sd_bus_
                                            daemon.reconciler().snapshot());
         check_bus(sd_bus_message_open_container(reply, 'a', "(sssb)"), "CompetingActors");
         for (const CompetingActor& actor : actors) {
-            std::string where = actor.line > 0 ? actor.path + ":" + std::to_string(actor.line)
-                                               : actor.path;
+            std::string where =
+                actor.line > 0 ? actor.path + ":" + std::to_string(actor.line) : actor.path;
             check_bus(sd_bus_message_append(reply, "(sssb)", to_string(actor.kind), where.c_str(),
                                             actor.what.c_str(), actor.can_take_over),
                       "CompetingActors");
@@ -239,7 +241,8 @@ int method_get_range(sd_bus_message* call, void* userdata, sd_bus_error* error) 
 int method_plan(sd_bus_message* call, void* userdata, sd_bus_error* error) {
     return guarded(error, [&] {
         read_options(call, {});
-        reply_text(call, plan_to_json(service_of(userdata).daemon().reconciler().plan_now()).dump());
+        reply_text(call,
+                   plan_to_json(service_of(userdata).daemon().reconciler().plan_now()).dump());
         return 1;
     });
 }
@@ -250,9 +253,11 @@ int method_explain(sd_bus_message* call, void* userdata, sd_bus_error* error) {
         check_bus(sd_bus_message_read(call, "s", &what), "arguments");
         read_options(call, {});
         const Daemon& daemon = service_of(userdata).daemon();
+        if (!daemon.reconciler().has_snapshot())
+            throw BusError(kErrorFailed, "the machine could not be read: nothing to explain");
         const Range& range = find_range_for(daemon, what);
-        reply_lines(call, explain(daemon.reconciler().policy(), range,
-                                  daemon.reconciler().snapshot()));
+        reply_lines(call,
+                    explain(daemon.reconciler().policy(), range, daemon.reconciler().snapshot()));
         return 1;
     });
 }
@@ -307,11 +312,12 @@ int method_reconcile(sd_bus_message* call, void* userdata, sd_bus_error* error) 
 
 int method_reload_policy(sd_bus_message* call, void* userdata, sd_bus_error* error) {
     return guarded(error, [&] {
-        read_options(call, {});
+        Options options = read_options(call, {{"reconcile", "b"}});
+        bool reconcile = options.flag("reconcile").value_or(true);
         Daemon& daemon = service_of(userdata).daemon();
         return service_of(userdata).polkit().authorize(
             call, kActionReload,
-            [&daemon](sd_bus_message* m) {
+            [&daemon, reconcile](sd_bus_message* m) {
                 refuse_if_stopping(daemon);
                 PolicyLoad load = daemon.reload_policy();
                 if (!load.policy) {
@@ -321,8 +327,11 @@ int method_reload_policy(sd_bus_message* call, void* userdata, sd_bus_error* err
                         message += "\n" + format_diagnostic(d);
                     throw BusError(kErrorPolicyInvalid, message);
                 }
-                // As SIGHUP does: the new policy is applied by a pass of its own.
-                daemon.request_pass("reload", false);
+                // As SIGHUP does: the new policy is applied by a pass of its own. Without one
+                // ("reconcile": false) an operator can look at Plan before calling Apply; events
+                // until then are handled under the new policy all the same.
+                if (reconcile)
+                    daemon.request_pass("reload", false);
                 reply_lines(m, daemon.reconciler().policy().files);
             },
             error);
@@ -370,16 +379,17 @@ const sd_bus_vtable manager_vtable[] = {
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
     SD_BUS_METHOD_WITH_ARGS("GetRanges", SD_BUS_ARGS("a{sv}", options),
-                            SD_BUS_RESULT("s", ranges_json), method_get_ranges, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("s", ranges_json), method_get_ranges,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetRange", SD_BUS_ARGS("s", id, "a{sv}", options),
-                            SD_BUS_RESULT("s", range_json), method_get_range, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("s", range_json), method_get_range,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", plan_json),
                             method_plan, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", range, "a{sv}", options),
                             SD_BUS_RESULT("as", lines), method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("a{sv}", options),
-                            SD_BUS_RESULT("s", result_json), method_apply,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", result_json),
+                            method_apply, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reconcile", SD_BUS_ARGS("a{sv}", options),
                             SD_BUS_RESULT("s", pass_json), method_reconcile,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -389,14 +399,12 @@ const sd_bus_vtable manager_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("SetLogLevel", SD_BUS_ARGS("s", level, "a{sv}", options),
                             SD_BUS_NO_RESULT, method_set_log_level, SD_BUS_VTABLE_UNPRIVILEGED),
 
-    SD_BUS_SIGNAL_WITH_ARGS("ReconcileFinished",
-                            SD_BUS_ARGS("t", number, "s", trigger, "b", converged, "u", steps, "u",
-                                        failed),
-                            0),
+    SD_BUS_SIGNAL_WITH_ARGS(
+        "ReconcileFinished",
+        SD_BUS_ARGS("t", number, "s", trigger, "b", converged, "u", steps, "u", failed), 0),
     SD_BUS_SIGNAL_WITH_ARGS("RangeChanged", SD_BUS_ARGS("o", path, "s", id, "s", status), 0),
     // Spelled out: "errno" as a macro argument would expand to the C library's errno.
-    SD_BUS_SIGNAL_WITH_NAMES("ActionFailed", "sssis",
-                             "range\0action\0target\0errno\0message\0", 0),
+    SD_BUS_SIGNAL_WITH_NAMES("ActionFailed", "sssis", "range\0action\0target\0errno\0message\0", 0),
     SD_BUS_VTABLE_END,
 };
 

@@ -38,8 +38,7 @@ std::optional<bool> Options::flag(const std::string& name) const {
 
 std::optional<std::vector<std::string>> Options::list(const std::string& name) const {
     auto it = lists.find(name);
-    return it == lists.end() ? std::nullopt
-                             : std::optional<std::vector<std::string>>(it->second);
+    return it == lists.end() ? std::nullopt : std::optional<std::vector<std::string>>(it->second);
 }
 
 Options read_options(sd_bus_message* m, std::initializer_list<OptionSpec> known) {
@@ -54,8 +53,8 @@ Options read_options(sd_bus_message* m, std::initializer_list<OptionSpec> known)
             if (std::strcmp(candidate.name, key) == 0)
                 spec = &candidate;
         if (!spec)
-            throw BusError(kErrorInvalidArgs, std::string("unknown option '") + key + "': " +
-                                                  known_names(known));
+            throw BusError(kErrorInvalidArgs,
+                           std::string("unknown option '") + key + "': " + known_names(known));
         if (options.flags.count(key) || options.lists.count(key))
             throw BusError(kErrorInvalidArgs, std::string("option '") + key + "' given twice");
 

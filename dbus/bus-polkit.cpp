@@ -64,10 +64,9 @@ int Polkit::authorize(sd_bus_message* call, const char* action, AuthorizedWork w
     pending->work = std::move(work);
 
     sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_call(bus_, &raw, "org.freedesktop.PolicyKit1",
-                                           "/org/freedesktop/PolicyKit1/Authority",
-                                           "org.freedesktop.PolicyKit1.Authority",
-                                           "CheckAuthorization");
+    int r = sd_bus_message_new_method_call(
+        bus_, &raw, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+        "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
     if (r < 0)
         return sd_bus_error_set_errno(error, r);
     MessageRef check(raw);
@@ -75,8 +74,8 @@ int Polkit::authorize(sd_bus_message* call, const char* action, AuthorizedWork w
     // Flag 1 lets polkit ask for a password when the caller allows interactive authorization
     // (busctl --allow-interactive-authorization, srmctl on a terminal).
     std::uint32_t flags = sd_bus_message_get_allow_interactive_authorization(call) > 0 ? 1 : 0;
-    r = sd_bus_message_append(check.get(), "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
-                              "s", sd_bus_message_get_sender(call), action, 0, flags, "");
+    r = sd_bus_message_append(check.get(), "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
+                              sd_bus_message_get_sender(call), action, 0, flags, "");
     if (r < 0)
         return sd_bus_error_set_errno(error, r);
     sd_bus_slot* slot = nullptr;

@@ -63,12 +63,12 @@ void append_claimants(sd_bus_message* m, const Json& claimants) {
     check_bus(sd_bus_message_open_container(m, 'a', "(ssttbs)"), "Claimants");
     if (claimants.is_array())
         for (const Json& c : claimants.as_array())
-            check_bus(sd_bus_message_append(
-                          m, "(ssttbs)", text(field(c, "kind")).c_str(),
-                          text(field(c, "device")).c_str(), unsigned_number(field(c, "start")),
-                          unsigned_number(field(c, "size")), field(c, "committed") == Json(true),
-                          text(field(c, "covers")).c_str()),
-                      "Claimants");
+            check_bus(
+                sd_bus_message_append(
+                    m, "(ssttbs)", text(field(c, "kind")).c_str(), text(field(c, "device")).c_str(),
+                    unsigned_number(field(c, "start")), unsigned_number(field(c, "size")),
+                    field(c, "committed") == Json(true), text(field(c, "covers")).c_str()),
+                "Claimants");
     check_bus(sd_bus_message_close_container(m), "Claimants");
 }
 
@@ -77,14 +77,13 @@ void append_dax(sd_bus_message* m, const Json& dax) {
     if (dax.is_array())
         for (const Json& d : dax.as_array()) {
             const Json& memory = field(d, "memory");
-            check_bus(sd_bus_message_append(
-                          m, "(ssti(iis))", text(field(d, "device")).c_str(),
-                          text(field(d, "driver")).c_str(), unsigned_number(field(d, "size")),
-                          signed_number(field(d, "target_node")),
-                          signed_number(field(memory, "blocks")),
-                          signed_number(field(memory, "online")),
-                          text(field(memory, "zone")).c_str()),
-                      "Dax");
+            check_bus(
+                sd_bus_message_append(
+                    m, "(ssti(iis))", text(field(d, "device")).c_str(),
+                    text(field(d, "driver")).c_str(), unsigned_number(field(d, "size")),
+                    signed_number(field(d, "target_node")), signed_number(field(memory, "blocks")),
+                    signed_number(field(memory, "online")), text(field(memory, "zone")).c_str()),
+                "Dax");
         }
     check_bus(sd_bus_message_close_container(m), "Dax");
 }
@@ -168,14 +167,18 @@ const sd_bus_vtable range_vtable[] = {
     SD_BUS_PROPERTY("Start", "t", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Size", "t", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Window", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("SoftReserved", "b", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Claimants", "a(ssttbs)", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("SoftReserved", "b", get_range_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Claimants", "a(ssttbs)", get_range_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("KernelOwner", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Owner", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Mode", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Status", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Dax", "a(ssti(iis))", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Problems", "a(ss)", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Dax", "a(ssti(iis))", get_range_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Problems", "a(ss)", get_range_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Policy", "(ssss)", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Converged", "b", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_VTABLE_END,

@@ -30,11 +30,6 @@ int on_name_reply(sd_bus_message* reply, void*, sd_bus_error*) {
 
 }  // namespace
 
-void bus::check_bus(int r, const char* what) {
-    if (r < 0)
-        throw BusError(kErrorFailed, std::string(what) + ": " + std::strerror(-r));
-}
-
 BusService::BusService(Daemon& daemon, const std::string& address) : daemon_(daemon) {
     connect(address);
     polkit_ = std::make_unique<bus::Polkit>(bus_.get());
@@ -79,22 +74,26 @@ void BusService::export_objects() {
                                          bus::kManagerInterface, bus::manager_vtable, this),
                 "Manager vtable");
     keep(slot);
-    check_setup(sd_bus_add_fallback_vtable(bus_.get(), &slot, bus::kRangesPath,
-                                           bus::kRangeInterface, bus::range_vtable,
-                                           &bus::find_range, this),
-                "Range vtable");
+    check_setup(
+        sd_bus_add_fallback_vtable(bus_.get(), &slot, bus::kRangesPath, bus::kRangeInterface,
+                                   bus::range_vtable, &bus::find_range, this),
+        "Range vtable");
     keep(slot);
     check_setup(sd_bus_add_node_enumerator(bus_.get(), &slot, bus::kRangesPath,
                                            &bus::enumerate_ranges, this),
                 "Range enumerator");
     keep(slot);
-    check_setup(sd_bus_add_object_manager(bus_.get(), &slot, bus::kManagerPath),
-                "object manager");
+    check_setup(
+        sd_bus_add_object_vtable(bus_.get(), &slot, bus::kLogControlPath, bus::kLogControlInterface,
+                                 bus::log_control_vtable, nullptr),
+        "LogControl1 vtable");
+    keep(slot);
+    check_setup(sd_bus_add_object_manager(bus_.get(), &slot, bus::kManagerPath), "object manager");
     keep(slot);
     // Asynchronous: the connection may still be waiting for the bus socket.
-    check_setup(sd_bus_request_name_async(bus_.get(), &slot, bus::kBusName, 0, &on_name_reply,
-                                          nullptr),
-                "request name");
+    check_setup(
+        sd_bus_request_name_async(bus_.get(), &slot, bus::kBusName, 0, &on_name_reply, nullptr),
+        "request name");
     keep(slot);
 }
 
@@ -116,8 +115,8 @@ void BusService::after_pass(const PassSummary& pass) {
         for (const AppliedStep& applied : pass.execution.applied) {
             if (applied.result == AppliedStep::Result::Ok)
                 continue;
-            std::string message = applied.message.empty() ? to_string(applied.result)
-                                                          : applied.message;
+            std::string message =
+                applied.message.empty() ? to_string(applied.result) : applied.message;
             sd_bus_emit_signal(bus_.get(), bus::kManagerPath, bus::kManagerInterface,
                                "ActionFailed", "sssis", applied.step.range.c_str(),
                                to_string(applied.step.action), applied.step.target.c_str(),
@@ -125,8 +124,8 @@ void BusService::after_pass(const PassSummary& pass) {
         }
         announce_manager();
     } catch (const std::exception& e) {
-        log_warning(std::string("bus: cannot announce pass ") + std::to_string(pass.number) +
-                    ": " + e.what());
+        log_warning(std::string("bus: cannot announce pass ") + std::to_string(pass.number) + ": " +
+                    e.what());
     }
 }
 

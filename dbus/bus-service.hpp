@@ -50,7 +50,7 @@ class BusService {
     bus::BusRef bus_;  // first: the slots below go before it
     std::unique_ptr<bus::Polkit> polkit_;
     std::vector<bus::SlotRef> slots_;
-    std::map<std::string, Json> ranges_;  // by id, with "policy" and "converged"
+    std::map<std::string, Json> ranges_;                // by id, with "policy" and "converged"
     std::map<std::string, std::string> manager_shown_;  // property -> its value when last announced
 };
 
@@ -62,8 +62,12 @@ inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
 inline constexpr const char* kRangesPath = "/org/srmd1/ranges";
 inline constexpr const char* kRangeInterface = "org.srmd1.Range";
 
+inline constexpr const char* kLogControlPath = "/org/freedesktop/LogControl1";
+inline constexpr const char* kLogControlInterface = "org.freedesktop.LogControl1";
+
 extern const sd_bus_vtable manager_vtable[];
 extern const sd_bus_vtable range_vtable[];
+extern const sd_bus_vtable log_control_vtable[];
 
 // The Range objects: found by path, listed for introspection and the ObjectManager.
 int find_range(sd_bus* bus, const char* path, const char* interface, void* userdata, void** found,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build srmctl, and show what srmd makes of the example
+# The main job: install what is missing, build srmd and srmctl, and run the daemon on the example
 # machines shipped in tests/fixtures (a real capture from a 6.1 kernel and the constructed cases).
-# Until the daemon exists this is, for each of them, `srmctl simulate` against the vendor policy
-# and then `srmctl simulate --apply`: the plan carried out by the simulated kernel.
+# For each machine: what srmd finds, the daemon taking a copy of it from its boot state to the
+# vendor policy through the simulated kernel (its log says what it decides and does, and why),
+# and what the machine looks like afterwards. Then one machine live: srmd running, someone takes
+# memory offline behind its back, and srmd puts it back.
 # Usage (as root on Debian bookworm): scripts/demo.sh [--json]
 # BUILD_DIR overrides the build directory (default build/).
 set -euo pipefail
@@ -13,7 +15,7 @@ for arg in "$@"; do
     case $arg in
     --json) json=(--json) ;;
     -h | --help)
-        sed -n '2,7s/^# \{0,1\}//p' "$0"
+        sed -n '2,9s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     *)
@@ -40,22 +42,32 @@ if [ ! -f "$build_dir/build.ninja" ]; then
     fi
 fi
 # ninja re-runs meson by itself when a meson.build changed.
-if ! ninja -C "$build_dir" cli/srmctl >"$log" 2>&1; then
+if ! ninja -C "$build_dir" srmd cli/srmctl bench/srmd-sim-write >"$log" 2>&1; then
     cat "$log" >&2
     echo "demo: build failed" >&2
     exit 1
 fi
 rm -f "$log"
+srmd=$build_dir/srmd
 srmctl=$build_dir/cli/srmctl
+sim_write=$build_dir/bench/srmd-sim-write
 
-trees=(tests/fixtures/kernel-6.1/both)
-for tree in tests/fixtures/constructed/*/; do
-    [ -d "$tree/sys" ] || [ -d "$tree/proc" ] || continue
-    trees+=("${tree%/}")
-done
+work=$(mktemp -d "${TMPDIR:-/tmp}/srmd-demo.XXXXXX")
+daemon_pid=
+cleanup() {
+    [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-# A heading says which machine follows. With --json it goes to stderr so that stdout is a stream of
-# JSON documents (jq reads them one after another).
+# A writable copy: the daemon changes the tree it runs on, and the fixtures stay as they are.
+copy_tree() {
+    rm -rf "$2"
+    cp -a "$1" "$2"
+    chmod -R u+w "$2"
+}
+
+# With --json the headings go to stderr, so that stdout is a stream of JSON documents.
 heading() {
     if [ ${#json[@]} -gt 0 ]; then
         echo "$1" >&2
@@ -64,30 +76,60 @@ heading() {
     fi
 }
 
+daemon_args=(--policy-dir policy/vendor --bus none --log-target console --quiet-ms 100)
+
+trees=(tests/fixtures/kernel-6.1/both)
+for tree in tests/fixtures/constructed/*/; do
+    [ -d "$tree/sys" ] || [ -d "$tree/proc" ] || continue
+    trees+=("${tree%/}")
+done
+
 status=0
 first=1
 for tree in "${trees[@]}"; do
     if [ -f "$tree/DESCRIPTION" ]; then
         description=$(head -n 1 "$tree/DESCRIPTION")
-    elif [ -f "$(dirname "$tree")/README.md" ]; then
-        description="$(basename "$tree") (described in $(dirname "$tree")/README.md)"
     else
-        description=$(basename "$tree")
+        description="$(basename "$tree") (described in $(dirname "$tree")/README.md)"
     fi
+    copy=$work/$(basename "$tree")
+    copy_tree "$tree" "$copy"
     [ $first -eq 1 ] || heading ""
     first=0
     heading "== $tree"
     heading "   $description"
-    # What srmd sees and what the vendor policy wants of it...
     heading "-- as found, against the vendor policy (policy/vendor):"
-    if ! "$srmctl" simulate --root "$tree" --policy-dir policy/vendor "${json[@]}"; then
-        echo "demo: srmctl simulate failed on $tree" >&2
-        status=1
-    fi
-    # ...then what it would do: the plan carried out by the simulated kernel on a private copy
-    # of the tree (the tree itself is never changed). Exit status 1 means a range was left
-    # degraded, which the output explains; it is part of the demonstration, not a failure.
-    heading "-- after srmd's plan, applied through the simulated kernel:"
-    "$srmctl" simulate --root "$tree" --policy-dir policy/vendor --apply "${json[@]}" || true
+    "$srmctl" simulate --root "$copy" --policy-dir policy/vendor "${json[@]}" ||
+        { echo "demo: srmctl simulate failed on $tree" >&2; status=1; }
+    # The daemon, from coldplug until nothing is left to do. Exit status 2 means the machine did
+    # not converge (a rule asks for what srmd may not do, which the log explains): part of the
+    # demonstration, not a failure.
+    heading "-- srmd --root $copy --until-converged:"
+    rc=0
+    "$srmd" --root "$copy" "${daemon_args[@]}" --state-dir "$work/state-$(basename "$tree")" \
+        --until-converged 2>&1 | sed 's/^/   /' || rc=$?
+    [ "$rc" -le 2 ] || { echo "demo: srmd failed on $tree" >&2; status=1; }
+    heading "-- afterwards:"
+    "$srmctl" simulate --root "$copy" --policy-dir policy/vendor "${json[@]}" ||
+        { echo "demo: srmctl simulate failed on $tree" >&2; status=1; }
 done
+
+# Live: the daemon keeps watching. Someone offlines a memory block behind its back; the kernel's
+# event reaches srmd, which brings the block back online as the policy wants.
+live=$work/live
+copy_tree tests/fixtures/constructed/two-windows-kmem "$live"
+heading ""
+heading "== live: srmd watching tests/fixtures/constructed/two-windows-kmem"
+"$srmd" --root "$live" "${daemon_args[@]}" --state-dir "$work/state-live" \
+    > >(sed -u 's/^/   /') 2>&1 &
+daemon_pid=$!
+sleep 1
+block=/sys/devices/system/memory/memory73/state
+heading "-- someone writes 'offline' to $block"
+"$sim_write" "$live" "$block" offline
+sleep 1
+heading "-- $block is now: $(cat "$live$block")"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=
 exit $status

@@ -107,7 +107,7 @@ TEST(Reconciler, StopsBetweenStepsAndTheNextPassFinishes) {
     Machine m("constructed/devdax");
     auto r = m.reconciler();
     int asked = 0;
-    PassSummary first = r->pass(full(), "coldplug", 0, [&] { return ++asked > 1; });
+    PassSummary first = r->pass(full(), "coldplug", 0, PassOptions{[&] { return ++asked > 1; }, {}, false});
     EXPECT_TRUE(first.stopped);
     EXPECT_EQ(first.steps, 1);
     EXPECT_FALSE(first.converged);
@@ -140,6 +140,11 @@ TEST(Reconciler, FailedRangeWaitsForItsRetryAndKeepsItsProblem) {
         found = found || p.code == "retry-waiting";
     EXPECT_TRUE(found);
     ASSERT_TRUE(r->next_retry());
+
+    // An operator's request does not wait.
+    PassSummary asked = r->pass(full(), "apply", 0, PassOptions{{}, {}, true});
+    EXPECT_EQ(asked.waiting, 0);
+    EXPECT_GE(asked.steps, 1);
 }
 
 // kill -9 in the middle of a step: the state file still says which step it was. A new start
@@ -181,12 +186,10 @@ TEST(Reconciler, FailureCountsLastOneBoot) {
     old.boot_id = "boot-a";
     old.ranges["r2480000000"].failures = 3;
     old.ranges["r2480000000"].retry_after = 4102444800;  // 2100
-    old.control.auto_online_original = "online";
     save_state(m.state_path(), old);
     auto r = m.reconciler();
     EXPECT_EQ(r->state().boot_id, "boot-b");
     EXPECT_EQ(r->state().ranges.at("r2480000000").failures, 0);
-    EXPECT_FALSE(r->state().control.auto_online_original);
     EXPECT_EQ(r->pass(full(), "coldplug", 0).steps, 2);
 
     // Same boot: the wait holds.
@@ -201,7 +204,7 @@ TEST(Reconciler, FailureCountsLastOneBoot) {
 TEST(Reconciler, OnlyActsOnTheRangesNamed) {
     Machine m("constructed/devdax");
     auto r = m.reconciler();
-    PassSummary pass = r->pass(full(), "apply", 0, {}, {"r2080000000"});
+    PassSummary pass = r->pass(full(), "apply", 0, PassOptions{{}, {"r2080000000"}, false});
     EXPECT_EQ(pass.steps, 0);  // r2080000000 is already devdax; r2480000000 is left alone
     EXPECT_FALSE(pass.converged);
     EXPECT_EQ(m.kernel.writes(), 0);
@@ -217,6 +220,48 @@ TEST(Reconciler, ReadsAfterAStepCoverOnlyItsDevice) {
     PassSummary small = r->pass(one, "events", 1);
     PassSummary whole = r->pass(full(), "events", 0);
     EXPECT_LT(small.files * 3, whole.files) << small.files << " vs " << whole.files;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::string text;
+    std::getline(in, text);
+    return text;
+}
+
+// exclusive_onlining: srmd takes the kernel's auto-onlining away for this boot, remembering the
+// operator's value, and gives it back when the policy no longer asks for it.
+TEST(Reconciler, ExclusiveOnliningTakesControlAndGivesItBack) {
+    Machine m("constructed/two-windows-kmem");
+    auto r = m.reconciler();
+    const std::string setting = m.copy.path() + "/sys/devices/system/memory/auto_online_blocks";
+    ASSERT_EQ(read_file(setting), "online_movable");
+    r->set_policy(policy_from(R"(version: 1
+settings:
+  exclusive_onlining: true
+rules:
+  - name: ram
+    mode: system-ram
+)"));
+    r->pass(full(), "coldplug", 0);
+    EXPECT_EQ(read_file(setting), "offline");
+    EXPECT_EQ(read_file(m.copy.path() + "/run/srmd/auto-online-blocks.original"),
+              "online_movable");
+    EXPECT_EQ(r->snapshot().memory.auto_online_blocks, "offline");
+    // Taken over, the kernel no longer competes.
+    for (const CompetingActor& actor : r->competing_actors())
+        EXPECT_NE(actor.kind, ActorKind::KernelAutoOnline) << actor.what;
+
+    // A second pass with the same policy changes nothing more.
+    r->pass(full(), "events", 0);
+    EXPECT_EQ(read_file(setting), "offline");
+
+    r->set_policy(policy_from(kPolicy));
+    r->pass(Changes{}, "reload", 0);
+    EXPECT_EQ(read_file(setting), "online_movable");
+    ASSERT_FALSE(r->competing_actors().empty());
+    EXPECT_EQ(r->competing_actors().front().kind, ActorKind::KernelAutoOnline);
+    EXPECT_FALSE(std::filesystem::exists(m.copy.path() + "/run/srmd/auto-online-blocks.original"));
 }
 
 }  // namespace

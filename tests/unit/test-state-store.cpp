@@ -33,8 +33,6 @@ State sample() {
     done.error = 16;
     done.message = "device busy";
     r.steps.push_back(done);
-    s.control.auto_online_original = "online_movable";
-    s.control.masked_rules = {"/run/udev/rules.d/90-daxctl-device.rules"};
     return s;
 }
 
@@ -48,7 +46,6 @@ TEST(StateStore, RoundTripsEveryField) {
     EXPECT_EQ(back.in_progress_range, "r140000000");
     EXPECT_EQ(back.ranges.at("r140000000").failures, 2);
     EXPECT_EQ(back.ranges.at("r140000000").steps.at(0).error, 16);
-    EXPECT_EQ(back.control.auto_online_original, "online_movable");
 }
 
 TEST(StateStore, SaveReplacesAtomicallyAndLoadsBack) {

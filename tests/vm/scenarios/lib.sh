@@ -35,12 +35,14 @@ check() {
     fi
 }
 
-# run DESCRIPTION COMMAND...: like check, but the output is always shown (for daxctl, cxl, ndctl).
+# run DESCRIPTION PROGRAM ARGS...: like check, but the output is always shown (for daxctl, cxl,
+# ndctl, busctl, srmctl), and PROGRAM is killed after 120 s so that a hung tool fails its check
+# instead of using up the whole boot's time limit.
 run() {
     local description=$1
     shift
     echo "VMTEST-RUN $*"
-    if "$@" >/tmp/run.out 2>&1; then
+    if timeout 120 "$@" >/tmp/run.out 2>&1; then
         sed 's/^/    /' /tmp/run.out
         pass "$description"
     else
@@ -150,16 +152,16 @@ expect_blocks() {
     fi
 }
 
-# wait_until SECONDS COMMAND...: polls every 0.2 s; status 0 as soon as COMMAND succeeds.
+# wait_until SECONDS COMMAND...: polls every 0.2 s; status 0 as soon as COMMAND succeeds. The
+# limit is on the clock, not a count of tries: under TCG one try of a tool can take a second.
 wait_until() {
-    local tries=$(($1 * 5))
+    local deadline=$(($(date +%s) + $1))
     shift
-    while [ "$tries" -gt 0 ]; do
+    while :; do
         "$@" >/dev/null 2>&1 && return 0
-        tries=$((tries - 1))
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep 0.2
     done
-    return 1
 }
 
 # uevent_mark prints a position in the uevent log; expect_uevent looks only after it.
@@ -236,16 +238,35 @@ start_srmd() {
         exec srmd --policy-dir "$policy_dir" "$@"
     ) >>/captures/srmd.log 2>&1 &
     srmd_pid=$!
-    if wait_for_bus_name org.srmd1 60; then
+    if wait_until 60 srmd_owns_name_or_died && srmd_alive; then
         pass "srmd owns org.srmd1"
-    else
-        fail "srmd owns org.srmd1" "not within 60 s; see /captures/srmd.log"
-        tail -n 20 /captures/srmd.log | sed 's/^/    /'
-        return 1
+        return 0
     fi
+    if srmd_alive; then
+        fail "srmd owns org.srmd1" "not within 60 s; see /captures/srmd.log"
+    else
+        wait "$srmd_pid" 2>/dev/null
+        fail "srmd owns org.srmd1" "srmd exited with status $?; see /captures/srmd.log"
+        srmd_pid=
+    fi
+    tail -n 20 /captures/srmd.log | sed 's/^/    /'
+    return 1
 }
 
-# stop_srmd [SIGNAL]: TERM by default (a clean stop); KILL for the crash scenarios.
+srmd_owns_name_or_died() {
+    ! srmd_alive || busctl --system status org.srmd1
+}
+
+# srmd_alive: status 0 while the srmd that start_srmd started still runs (a zombie does not).
+srmd_alive() {
+    [ -n "$srmd_pid" ] || return 1
+    case $(awk '/^State:/ {print $2}' "/proc/$srmd_pid/status" 2>/dev/null) in
+        "" | Z) return 1 ;;
+    esac
+}
+
+# stop_srmd [SIGNAL]: TERM by default (a clean stop); KILL for the crash scenarios. Its status
+# is srmd's exit status.
 stop_srmd() {
     [ -n "$srmd_pid" ] || return 0
     kill -"${1:-TERM}" "$srmd_pid" 2>/dev/null
@@ -256,6 +277,12 @@ stop_srmd() {
 }
 
 finish() {
+    # A daemon that died before the end (a crash) fails the scenario, whatever else passed.
+    if [ -n "$srmd_pid" ] && ! srmd_alive; then
+        wait "$srmd_pid" 2>/dev/null
+        fail "srmd ran until the end" "it exited with status $?; see /captures/srmd.log"
+        srmd_pid=
+    fi
     stop_srmd TERM
     echo "VMTEST-SUMMARY $vmtest_passed checks passed, $vmtest_failed failed"
     [ "$vmtest_failed" -eq 0 ] && [ "$vmtest_passed" -gt 0 ]
