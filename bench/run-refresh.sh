@@ -5,7 +5,7 @@
 # offlined, one dax device reconfigured to devdax (its 512 blocks), and a storm naming every block.
 # Issue 5's target: a steady-state pass reads at most 5% of what a full snapshot does.
 #
-# Usage: bench/run-refresh.sh [BUILD_DIR]     (default build-bench, a release build)
+# Usage: bench/run-refresh.sh [BUILD_DIR]     (default build-bench, an -O2 build: GCC 12 at -O3 warns falsely in libstdc++)
 # TMPDIR chooses where the tree goes (default /dev/shm: it is 400 000 small files). RUNS sets the
 # runs per figure (default 5; times are medians).
 set -euo pipefail
@@ -13,14 +13,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 runs=${RUNS:-5}
 
-if [ ! -f "$build/build.ninja" ]; then
-    meson setup "$build" -Dbuildtype=release -Dtests=false >/dev/null
-fi
-ninja -C "$build" bench/srmd-mkmachine bench/srmd-bench-refresh >/dev/null
+. bench/common.sh
+bench_build "$build" bench/srmd-mkmachine bench/srmd-bench-refresh
 
-base=${TMPDIR:-/dev/shm}
-[ -d "$base" ] || base=/tmp
-work=$(mktemp -d "$base/srmd-refresh.XXXXXX")
+work=$(bench_workdir srmd-refresh)
 trap 'rm -rf "$work"' EXIT
 
 echo "writing the synthetic machine into $work/tree ..." >&2

@@ -6,21 +6,17 @@
 # and `daxctl list -RDM` take on the same tree (run as root: the tree is bind-mounted over /sys in a
 # private mount namespace by bench/with-fake-sys.sh; without root those two rows say "skipped").
 #
-# Usage: bench/run-snapshot.sh [BUILD_DIR]     (default build-bench, a release build)
+# Usage: bench/run-snapshot.sh [BUILD_DIR]     (default build-bench, an -O2 build: GCC 12 at -O3 warns falsely in libstdc++)
 # TMPDIR chooses where the trees go (default /dev/shm: the trees are 400 000 small files each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 runs=${RUNS:-5}
 
-if [ ! -f "$build/build.ninja" ]; then
-    meson setup "$build" -Dbuildtype=release -Dtests=false >/dev/null
-fi
-ninja -C "$build" bench/srmd-mkmachine bench/srmd-bench-snapshot >/dev/null
+. bench/common.sh
+bench_build "$build" bench/srmd-mkmachine bench/srmd-bench-snapshot
 
-base=${TMPDIR:-/dev/shm}
-[ -d "$base" ] || base=/tmp
-work=$(mktemp -d "$base/srmd-bench.XXXXXX")
+work=$(bench_workdir srmd-bench)
 # Results stay outside /dev: with-fake-sys.sh hides /dev (and so /dev/shm) behind a fresh tmpfs.
 results=$(mktemp -d /tmp/srmd-bench-results.XXXXXX)
 trap 'rm -rf "$work" "$results"' EXIT

@@ -1,8 +1,9 @@
 // srmd-sim-write ROOT PATH VALUE [PATH VALUE]...: writes to a tree as a process would write to the
 // kernel, through the simulated kernel, which changes the tree and logs the events a real kernel
 // would send. `srmd-sim-write ROOT -` reads "PATH VALUE" lines from stdin instead, for the tens of
-// thousands of writes a storm is made of. Tests, benchmarks and the demo use it to act on a simulated machine from outside
-// srmd: an operator onlining a block, daxctl binding kmem, a storm of hot-added memory.
+// thousands of writes a storm is made of. Tests, benchmarks and the demo use it to act on a
+// simulated machine from outside srmd: an operator onlining a block, daxctl binding kmem, a storm
+// of hot-added memory.
 //
 // Exit status: 0 when every write succeeded, 1 at the first failing one (its errno is printed).
 #include <cstdio>
@@ -17,8 +18,9 @@
 int main(int argc, char** argv) {
     bool from_stdin = argc == 3 && std::string(argv[2]) == "-";
     if (!from_stdin && (argc < 4 || argc % 2 != 0)) {
-        std::fprintf(stderr, "usage: srmd-sim-write ROOT PATH VALUE [PATH VALUE]...\n"
-                             "       srmd-sim-write ROOT - < LINES\n");
+        std::fprintf(stderr,
+                     "usage: srmd-sim-write ROOT PATH VALUE [PATH VALUE]...\n"
+                     "       srmd-sim-write ROOT - < LINES\n");
         return 2;
     }
     std::vector<std::pair<std::string, std::string>> writes;

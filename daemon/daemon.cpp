@@ -56,8 +56,8 @@ void check(int r, const char* what) {
 std::string pass_words(const PassSummary& s) {
     std::string words = "pass " + std::to_string(s.number) + " (" + s.trigger + ", " +
                         std::to_string(s.events) + " events, " +
-                        (s.full_read ? "full read, " : "") + std::to_string(s.files) +
-                        " files): ";
+                        (s.full_read ? "full read, " : "") + std::to_string(s.files) + " files, " +
+                        std::to_string(s.duration / 1000) + " ms): ";
     if (!s.error.empty())
         return words + s.error;
     words += std::to_string(s.steps) + " steps";
@@ -95,15 +95,17 @@ void Daemon::setup() {
         sd_event_source* source = nullptr;
         check(sd_event_add_signal(event_.get(), &source, sig, &Daemon::on_signal, this),
               "signal source");
+        // Before anything else the loop has ready: a storm of events must not delay a stop.
+        sd_event_source_set_priority(source, SD_EVENT_PRIORITY_IMPORTANT);
         signals_.emplace_back(source);
     }
     // Pings WATCHDOG=1 from the loop at half of WatchdogSec= when systemd asks for it.
     watchdog_ = sd_event_set_watchdog(event_.get(), 1) > 0;
 
     policy_dirs_ = options_.policy_dirs.empty() ? default_policy_dirs() : options_.policy_dirs;
-    state_path_ = (options_.state_dir.empty() ? default_state_dir(options_.root)
-                                              : options_.state_dir) +
-                  "/state.json";
+    state_path_ =
+        (options_.state_dir.empty() ? default_state_dir(options_.root) : options_.state_dir) +
+        "/state.json";
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(state_path_).parent_path(), ec);
     if (ec)
@@ -140,8 +142,9 @@ void Daemon::setup() {
 
     PolicyLoad load = reload_policy();
     if (!load.policy)
-        log_error("no valid policy: srmd watches and reports, and changes nothing until a "
-                  "valid policy is loaded (fix the files, then reload)");
+        log_error(
+            "no valid policy: srmd watches and reports, and changes nothing until a "
+            "valid policy is loaded (fix the files, then reload)");
 
     sd_event_source* io = nullptr;
     check(sd_event_add_io(event_.get(), &io, source_->fd(), EPOLLIN, &Daemon::on_source, this),
@@ -230,12 +233,11 @@ PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>
     std::uint64_t events = coalescer_.take();
     Changes changes = std::exchange(changes_, Changes{});
     trigger_ = "events";
-    sd_notify(0, ("STATUS=Reconciling (pass " +
-                  std::to_string(reconciler_->state().passes + 1) + ", " + trigger + ")")
+    sd_notify(0, ("STATUS=Reconciling (pass " + std::to_string(reconciler_->state().passes + 1) +
+                  ", " + trigger + ")")
                      .c_str());
-    PassSummary summary =
-        reconciler_->pass(changes, trigger, events,
-                          PassOptions{[this] { return stop_pending(); }, only, retry_now});
+    PassSummary summary = reconciler_->pass(
+        changes, trigger, events, PassOptions{[this] { return stop_pending(); }, only, retry_now});
     LogLevel level = !summary.error.empty() || summary.failed ? LogLevel::Warning
                      : summary.steps > 0                      ? LogLevel::Notice
                                                               : LogLevel::Info;

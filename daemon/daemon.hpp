@@ -27,7 +27,7 @@
 namespace srmd {
 
 struct DaemonOptions {
-    std::string root = "/";  // anything else: a tree, driven by the simulated kernel
+    std::string root = "/";                // anything else: a tree, driven by the simulated kernel
     std::vector<std::string> policy_dirs;  // empty: default_policy_dirs()
     std::string state_dir;                 // empty: $STATE_DIRECTORY, else the default
     CoalesceSettings coalesce;

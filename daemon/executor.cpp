@@ -533,8 +533,7 @@ Execution execute_plan(const Plan& plan, Actuator& actuator, const Observe& obse
                 for (const Step& undo : inverse(d.step, d.before, *now)) {
                     Snapshot before = *now;
                     std::optional<Snapshot> after;
-                    AppliedStep a =
-                        run_step(undo, true, before, actuator, observe, options, after);
+                    AppliedStep a = run_step(undo, true, before, actuator, observe, options, after);
                     execution.applied.push_back(a);
                     if (after)
                         now = std::move(after);

@@ -27,7 +27,7 @@ bool stderr_is_journal() {
     unsigned long long dev = 0, ino = 0;
     if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2)
         return false;
-    struct stat st{};
+    struct stat st {};
     if (fstat(2, &st) != 0)
         return false;
     return st.st_dev == dev && st.st_ino == ino;
@@ -97,7 +97,7 @@ LogTarget log_target() {
 
 bool parse_log_level(std::string_view text, LogLevel& level) {
     static const std::pair<const char*, LogLevel> names[] = {
-        {"err", LogLevel::Err},   {"error", LogLevel::Err},   {"warning", LogLevel::Warning},
+        {"err", LogLevel::Err},       {"error", LogLevel::Err}, {"warning", LogLevel::Warning},
         {"notice", LogLevel::Notice}, {"info", LogLevel::Info}, {"debug", LogLevel::Debug},
     };
     for (const auto& [name, value] : names)

@@ -60,10 +60,10 @@ void log_new_problems(const std::vector<Range>& previous, const std::vector<Rang
             const Problem& problem = range.problems[i];
             bool repeated = std::any_of(range.problems.begin(), range.problems.begin() + i,
                                         [&](const Problem& p) { return p.code == problem.code; });
-            bool known = repeated ||
-                         (before != previous.end() &&
-                          std::any_of(before->problems.begin(), before->problems.end(),
-                                      [&](const Problem& p) { return p.code == problem.code; }));
+            bool known =
+                repeated || (before != previous.end() &&
+                             std::any_of(before->problems.begin(), before->problems.end(),
+                                         [&](const Problem& p) { return p.code == problem.code; }));
             // A refusal is a note (the range is fine, srmd will not do what the rule asks);
             // anything that gives the range a status is a warning.
             if (!known)
@@ -153,17 +153,17 @@ void Reconciler::take_control() {
         });
         if (known || actor.masked_by_srmd)
             continue;
-        std::string where = actor.path.empty() ? ""
-                            : " (" + actor.path +
-                                  (actor.line ? ":" + std::to_string(actor.line) : "") + ")";
+        std::string where =
+            actor.path.empty()
+                ? ""
+                : " (" + actor.path + (actor.line ? ":" + std::to_string(actor.line) : "") + ")";
         log(exclusive && actor.can_take_over ? LogLevel::Notice : LogLevel::Warning,
             std::string("competing actor: ") + actor.what + where,
             {{"SRMD_ACTOR", to_string(actor.kind)}, {"SRMD_PATH", actor.path}});
     }
     if (!settings_.act)
         return;
-    ControlPlan plan =
-        plan_take_control(actors_, exclusive, read_recorded_auto_online(reader_));
+    ControlPlan plan = plan_take_control(actors_, exclusive, read_recorded_auto_online(reader_));
     ControlOutcome outcome = carry_out_control_plan(plan, actuator_, reader_.root());
     for (const std::string& done : outcome.done)
         log_notice(done, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"}});

@@ -34,7 +34,7 @@ class SimEventSource : public EventSource {
             ::close(inotify_);
             throw ReadError(dir, error);
         }
-        struct stat st{};
+        struct stat st {};
         if (::stat(log_path_.c_str(), &st) == 0)
             offset_ = st.st_size;
     }
@@ -52,7 +52,7 @@ class SimEventSource : public EventSource {
         int log = ::open(log_path_.c_str(), O_RDONLY | O_CLOEXEC);
         if (log < 0)
             return 0;
-        struct stat st{};
+        struct stat st {};
         if (::fstat(log, &st) == 0 && st.st_size < offset_) {
             // Truncated or replaced: events may be gone unseen.
             changes.full = true;

@@ -69,8 +69,9 @@ class UdevSource : public EventSource {
             if (!device) {
                 if (errno == ENOBUFS) {
                     // The kernel dropped events: what they said is unknown, so read everything.
-                    log_warning("udev events were lost (receive buffer overflow); the next pass "
-                                "reads the whole machine");
+                    log_warning(
+                        "udev events were lost (receive buffer overflow); the next pass "
+                        "reads the whole machine");
                     changes.full = true;
                     continue;
                 }

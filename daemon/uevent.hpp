@@ -14,7 +14,7 @@
 namespace srmd {
 
 struct Uevent {
-    std::string action;     // "add", "remove", "change", "bind", "unbind", "online", "offline", "move"
+    std::string action;  // "add", "remove", "change", "bind", "unbind", "online", "offline", "move"
     std::string subsystem;  // "memory", "dax", "cxl", "platform", "nd", ...
     std::string devpath;    // "/devices/system/memory/memory8"
     std::string driver;     // for bind: the driver bound; "" otherwise

@@ -17,7 +17,7 @@ PACKAGES=(
     # scripts
     python3 util-linux
     # the VM lane (tests/vm/run): QEMU, and what its initramfs is built from
-    qemu-system-x86 busybox-static kmod cpio udev dbus-daemon dbus-system-bus-common systemd
+    qemu-system-x86 busybox-static kmod cpio udev dbus-daemon dbus-system-bus-common systemd jq
 )
 
 # One dpkg-query for all of them keeps a warm run well under a second.

@@ -17,7 +17,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
 # The lanes, in order. Each is a function below that builds, tests, and appends a line
 # "<lane> <passed> <failed>" to $results. Later lanes (VM, integration) are added here.
-LANES=(lane_normal lane_asan)
+LANES=(lane_normal lane_install lane_asan lane_vm)
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -75,6 +75,28 @@ meson_lane() {
 
 lane_normal() { meson_lane normal "$build_dir"; }
 lane_asan() { meson_lane asan "$asan_build_dir" -Db_sanitize=address,undefined -Db_lundef=false; }
+
+# `meson install` of the normal build into a scratch DESTDIR: every file where Debian expects it.
+lane_install() {
+    echo "== install ($build_dir)"
+    local out
+    out=$(bash scripts/check-install.sh "$build_dir")
+    echo "$out"
+    echo "install $(grep -c '^ok ' <<<"$out") $(grep -vc '^ok ' <<<"$out")" >>"$results"
+}
+
+# The real kernel in QEMU (tests/vm/run), with the normal build's srmd and srmctl. Its last line
+# is "N passed, N failed".
+lane_vm() {
+    echo "== vm (tests/vm/run)"
+    local out
+    out=$(BUILD_DIR="$build_dir" tests/vm/run 2>&1 | tee /dev/stderr | tail -n 1)
+    if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        echo "vm ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$results"
+    else
+        echo "vm 0 1" >>"$results"
+    fi
+}
 
 bash scripts/install-deps.sh || exit 1
 

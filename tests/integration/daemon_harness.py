@@ -19,7 +19,7 @@ SRMD = os.environ.get("SRMD", "build/srmd")
 SIM_WRITE = os.environ.get("SRMD_SIM_WRITE", "build/bench/srmd-sim-write")
 FIXTURES = os.environ.get("SRMD_FIXTURES", "tests/fixtures")
 
-PASS_LINE = re.compile(r"pass (\d+) \((\w+), (\d+) events, (full read, )?(\d+) files\): (\d+) steps")
+PASS_LINE = re.compile(r"pass (\d+) \((\w+), (\d+) events, (full read, )?(\d+) files, (\d+) ms\): (\d+) steps")
 
 
 def copy_tree(name, into):
@@ -75,13 +75,13 @@ class Daemon:
     def state_path(self):
         return os.path.join(self.state_dir, "state.json")
 
-    def start(self, extra=()):
+    def start(self, extra=(), env=None):
         if os.path.exists(self.notify_path):
             os.unlink(self.notify_path)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
         self.notify.settimeout(0.1)
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {}))
         env.pop("STATE_DIRECTORY", None)
         args = [SRMD, "--root", self.root, "--policy-dir", self.policy_dir,
                 "--state-dir", self.state_dir, "--log-target", "console",
@@ -121,8 +121,8 @@ class Daemon:
             return f.read()
 
     def passes(self):
-        """(number, trigger, events, full, files, steps) of every pass logged so far."""
-        return [(int(m[1]), m[2], int(m[3]), bool(m[4]), int(m[5]), int(m[6]))
+        """(number, trigger, events, full, files, steps, ms) of every pass logged so far."""
+        return [(int(m[1]), m[2], int(m[3]), bool(m[4]), int(m[5]), int(m[7]), int(m[6]))
                 for m in PASS_LINE.finditer(self.log_text())]
 
     def wait_passes(self, count, timeout=30):

@@ -104,6 +104,18 @@ class DaemonTest(unittest.TestCase):
         self.assertIsNone(state["in_progress"])
         self.assertEqual(d.stop(), 0)
 
+    def test_watchdog_is_fed_and_the_log_level_changes_at_runtime(self):
+        # systemd sets WATCHDOG_USEC from WatchdogSec=; srmd pings at half of it.
+        d = self.daemon(DEVDAX_AND_RAM).start(env={"WATCHDOG_USEC": "400000"})
+        d.wait_ready()
+        d.wait_for(lambda: sum("WATCHDOG=1" in m for m in d.poll_notify()) >= 2,
+                   what="two WATCHDOG=1 pings")
+        d.signal(signal.SIGRTMIN + 22)
+        d.wait_for(lambda: "log level set to debug" in d.log_text(), what="debug level")
+        d.signal(signal.SIGRTMIN + 23)
+        d.wait_for(lambda: "log level set to info" in d.log_text(), what="info level")
+        self.assertEqual(d.stop(), 0)
+
     def test_event_storm_coalesces_and_the_last_pass_sees_the_final_state(self):
         d = self.daemon(DEVDAX_AND_RAM).start()
         d.wait_ready()

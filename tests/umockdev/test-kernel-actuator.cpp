@@ -29,15 +29,10 @@ namespace {
 
 using testing::Testbed;
 
-const char* topology() {
-    const char* path = std::getenv("SRMD_UMOCKDEV_TOPOLOGY");
-    return path ? path : "topology.umockdev";
-}
-
 class KernelActuatorTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        testbed_ = std::make_unique<Testbed>(topology());
+        testbed_ = std::make_unique<Testbed>(testing::default_topology());
         if (!testbed_->redirected()) {
             // Safety: acting now would reach the real /sys.
             std::fprintf(stderr, "umockdev is not redirecting /sys; stopping before any write\n");

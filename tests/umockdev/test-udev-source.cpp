@@ -15,11 +15,6 @@ namespace {
 
 using testing::Testbed;
 
-const char* topology() {
-    const char* path = std::getenv("SRMD_UMOCKDEV_TOPOLOGY");
-    return path ? path : "topology.umockdev";
-}
-
 // Drains until `enough` says so or two seconds pass without an event.
 std::uint64_t receive(EventSource& source, Changes& changes,
                       const std::function<bool(const Changes&)>& enough) {
@@ -36,7 +31,7 @@ std::uint64_t receive(EventSource& source, Changes& changes,
 class UdevSourceTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        testbed_ = std::make_unique<Testbed>(topology());
+        testbed_ = std::make_unique<Testbed>(testing::default_topology());
         ASSERT_TRUE(testbed_->redirected());
         source_ = open_udev_source();
     }

@@ -2,11 +2,18 @@
 // (topology.umockdev), with the fixups the record format cannot express.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 
 typedef struct _UMockdevTestbed UMockdevTestbed;
 
 namespace srmd::testing {
+
+// $SRMD_UMOCKDEV_TOPOLOGY, as meson sets it, else topology.umockdev in the working directory.
+inline const char* default_topology() {
+    const char* path = std::getenv("SRMD_UMOCKDEV_TOPOLOGY");
+    return path ? path : "topology.umockdev";
+}
 
 class Testbed {
   public:

@@ -107,7 +107,8 @@ TEST(Reconciler, StopsBetweenStepsAndTheNextPassFinishes) {
     Machine m("constructed/devdax");
     auto r = m.reconciler();
     int asked = 0;
-    PassSummary first = r->pass(full(), "coldplug", 0, PassOptions{[&] { return ++asked > 1; }, {}, false});
+    PassSummary first =
+        r->pass(full(), "coldplug", 0, PassOptions{[&] { return ++asked > 1; }, {}, false});
     EXPECT_TRUE(first.stopped);
     EXPECT_EQ(first.steps, 1);
     EXPECT_FALSE(first.converged);
@@ -245,8 +246,7 @@ rules:
 )"));
     r->pass(full(), "coldplug", 0);
     EXPECT_EQ(read_file(setting), "offline");
-    EXPECT_EQ(read_file(m.copy.path() + "/run/srmd/auto-online-blocks.original"),
-              "online_movable");
+    EXPECT_EQ(read_file(m.copy.path() + "/run/srmd/auto-online-blocks.original"), "online_movable");
     EXPECT_EQ(r->snapshot().memory.auto_online_blocks, "offline");
     // Taken over, the kernel no longer competes.
     for (const CompetingActor& actor : r->competing_actors())

@@ -7,7 +7,8 @@
 #
 # Usage: run-vm.sh -k VMLINUZ -i INITRD -o OUTDIR [options] [-- QEMU_ARGS...]
 #   -s SIZE@START  Soft Reserved carved from boot RAM (e.g. 512M@0x40000000); repeatable
-#   -N SIZE        a second, CPU-less NUMA node of SIZE, entirely Soft Reserved, with HMAT
+#   -N SIZE        a second, CPU-less NUMA node of SIZE, entirely Soft Reserved, with HMAT; it
+#                  starts at 4 GiB plus whatever of -m lies above 2 GiB (-m 3072M: at 5 GiB)
 #   -x             the emulated CXL topology: one type-3 device with 256 MiB of pmem in a 4 GiB
 #                  window. Its memory must never be onlined: QEMU 7.2 emulates it as MMIO, and a
 #                  guest that runs on it crashes.
@@ -85,9 +86,11 @@ qemu_args=()
 node0_mib=$(mebibytes "$memory")
 if [ -n "$numa_node" ]; then
     node1_mib=$(mebibytes "$numa_node")
-    # q35 keeps 2 GiB below 4 GiB once RAM reaches 2.75 GiB, so node 1 starts at 4 GiB.
-    [ "$node0_mib" -eq 2048 ] || die "-N needs node 0 at 2048M (the 4 GiB start of node 1 depends on it)"
+    # q35 keeps 2 GiB below 4 GiB once RAM reaches 2.75 GiB and maps the rest from 4 GiB on, node
+    # 0 first: node 1 starts at 4 GiB plus what node 0 has above 2 GiB.
+    [ "$node0_mib" -ge 2048 ] || die "-N needs node 0 at 2048M or more (node 1 must lie above 4 GiB)"
     [ "$node1_mib" -ge 768 ] || die "-N: SIZE must be at least 768M"
+    node1_start=$(printf '0x%x' $(((4096 + node0_mib - 2048) * 1024 * 1024)))
     machine+=,hmat=on
     qemu_args+=(-m $((node0_mib + node1_mib))M
         -object memory-backend-ram,id=node0mem,size="${node0_mib}M"
@@ -99,7 +102,7 @@ if [ -n "$numa_node" ]; then
         -numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=30
         -numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G)
     # The whole of node 1 becomes Soft Reserved; "-1" converts only what firmware called RAM.
-    append+=" memmap=${node1_mib}M%0x100000000-1+0xefffffff"
+    append+=" memmap=${node1_mib}M%${node1_start}-1+0xefffffff"
 else
     qemu_args+=(-m "${node0_mib}M")
 fi

@@ -283,8 +283,168 @@ finish() {
         fail "srmd ran until the end" "it exited with status $?; see /captures/srmd.log"
         srmd_pid=
     fi
+    stop_monitor
     stop_srmd TERM
     echo "VMTEST-SUMMARY $vmtest_passed checks passed, $vmtest_failed failed"
     [ "$vmtest_failed" -eq 0 ] && [ "$vmtest_passed" -gt 0 ]
     exit $?
+}
+
+# ---- srmd seen from outside: srmctl --json and busctl --json (both read with jq), and sysfs,
+# which is the ground truth they are compared with.
+
+# The scenarios' policy directory: use_policy fills it with files from /policies (tests/vm/policies).
+policy_dir=/run/srmd-policy
+
+# use_policy NAME...: the directory holds exactly /policies/NAME.yaml..., under their own names.
+use_policy() {
+    rm -rf "$policy_dir"
+    mkdir -p "$policy_dir"
+    local name
+    for name in "$@"; do
+        cp "/policies/$name.yaml" "$policy_dir/"
+    done
+}
+
+# start_srmd_with POLICY...: srmd on the real kernel with these policies and its log on the console
+# output that start_srmd keeps in /captures/srmd.log.
+start_srmd_with() {
+    use_policy "$@"
+    echo "==== srmd started by $(basename "$0" .sh) with $* (uptime $(cut -d' ' -f1 /proc/uptime))" >>/captures/srmd.log
+    start_srmd "$policy_dir" --log-target console
+}
+
+# bus_get PATH INTERFACE PROPERTY: the property's value as JSON, as busctl --json reads it.
+bus_get() {
+    busctl --system --json=short get-property org.srmd1 "$1" "$2" "$3" | jq -c .data
+}
+
+bus_manager() {
+    bus_get /org/srmd1 org.srmd1.Manager "$1"
+}
+
+bus_range() {
+    bus_get "/org/srmd1/ranges/$1" org.srmd1.Range "$2"
+}
+
+# srmd_pass: the number of srmd's last reconcile pass (0 before the first); srmd_state: its State.
+srmd_pass() {
+    bus_manager LastReconcile | jq -r '.number.data // 0'
+}
+
+srmd_state() {
+    bus_manager State | jq -r .
+}
+
+settled_after() {
+    [ "$(srmd_pass)" -gt "$1" ] && [ "$(srmd_state)" = "$2" ]
+}
+
+# wait_settled DESCRIPTION AFTER STATE [SECONDS]: a pass numbered above AFTER has run and srmd's
+# State is STATE (converged, not-converged, ...).
+wait_settled() {
+    if wait_until "${4:-90}" settled_after "$2" "$3"; then
+        pass "$1"
+    else
+        fail "$1" "last pass $(srmd_pass), state $(srmd_state); expected a pass after $2 and $3"
+        bus_manager LastReconcile | sed 's/^/    /'
+        srmctl ranges 2>&1 | sed 's/^/    /'
+    fi
+}
+
+# reload_and_settle DESCRIPTION STATE POLICY...: switch to the policies, `srmctl reload`, then
+# wait for the pass the reload asks for and what follows it to leave srmd in STATE.
+reload_and_settle() {
+    local description=$1 state=$2 before
+    shift 2
+    before=$(srmd_pass)
+    use_policy "$@"
+    run "srmctl reload ($*)" srmctl reload
+    wait_settled "$description" "$before" "$state"
+}
+
+# range_summary ID: "MODE DRIVER ONLINE/BLOCKS ZONE CONVERGED" of a one-device range, as
+# `srmctl --json show` and as the Range object's properties on the bus say; "none" where a
+# value is absent (no driver, no zone).
+range_summary_srmctl() {
+    srmctl --json show "$1" | jq -r '[.mode, (.dax[0].driver // "none"),
+        "\(.dax[0].memory.online)/\(.dax[0].memory.blocks)", (.dax[0].memory.zone // "none"),
+        .converged] | map(tostring) | join(" ")'
+}
+
+range_summary_bus() {
+    local mode dax converged
+    mode=$(bus_range "$1" Mode | jq -r .)
+    # Dax is a(ssti(iis)): device, driver, size, target node, (blocks, online, zone).
+    dax=$(bus_range "$1" Dax | jq -r '.[0] | [(if .[1] == "" then "none" else .[1] end),
+        "\(.[4][1])/\(.[4][0])", (if .[4][2] == "" then "none" else .[4][2] end)] | join(" ")')
+    converged=$(bus_range "$1" Converged | jq -r .)
+    echo "$mode $dax $converged"
+}
+
+# expect_range DESCRIPTION ID "MODE DRIVER ONLINE/BLOCKS ZONE CONVERGED": srmctl and busctl agree.
+expect_range() {
+    expect_eq "$1: srmctl show $2" "$(range_summary_srmctl "$2")" "$3"
+    expect_eq "$1: busctl $2 Mode, Dax, Converged" "$(range_summary_bus "$2")" "$3"
+}
+
+# expect_problem DESCRIPTION ID CODE: the range has a problem CODE, in srmctl and on the bus.
+expect_problem() {
+    expect_eq "$1: srmctl show $2 problems" \
+        "$(srmctl --json show "$2" | jq -r --arg c "$3" '[.problems[] | select(.code == $c)] | length')" 1
+    expect_eq "$1: busctl $2 Problems" \
+        "$(bus_range "$2" Problems | jq -r --arg c "$3" '[.[] | select(.[0] == $c)] | length')" 1
+}
+
+# expect_dax_kmem DESCRIPTION DAX ZONE (Movable, Normal): sysfs says kmem holds the device and
+# every memory block of it is online in ZONE.
+expect_dax_kmem() {
+    expect_eq "$1: kmem holds ${2##*/} (sysfs)" "$(driver_of "$2")" kmem
+    expect_blocks "$1: its blocks are online (sysfs)" "$2" state online
+    expect_blocks "$1: its blocks are in $3 (sysfs valid_zones)" "$2" valid_zones "$3"
+}
+
+# expect_dax_devdax DESCRIPTION DAX: sysfs says device_dax holds it and no memory block of it exists.
+expect_dax_devdax() {
+    local first
+    first=$(memory_blocks_of "$2" | head -n 1)
+    expect_eq "$1: device_dax holds ${2##*/} (sysfs)" "$(driver_of "$2")" device_dax
+    expect_absent "$1: no memory block of it (sysfs)" "$first"
+    expect_exists "$1: /dev/${2##*/} exists" "/dev/${2##*/}"
+}
+
+# srmctl monitor --json in the background: one JSON object per signal in /captures/monitor.log.
+monitor_log=/captures/monitor.log
+monitor_pid=
+
+start_monitor() {
+    srmctl --json monitor >>"$monitor_log" 2>&1 &
+    monitor_pid=$!
+}
+
+stop_monitor() {
+    [ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null && wait "$monitor_pid" 2>/dev/null
+    monitor_pid=
+}
+
+monitor_mark() {
+    touch "$monitor_log"
+    wc -l <"$monitor_log"
+}
+
+# passes_after MARK TRIGGER MIN_STEPS: a ReconcileFinished after MARK, with TRIGGER and at least
+# MIN_STEPS steps.
+passes_after() {
+    tail -n +"$(($1 + 1))" "$monitor_log" | jq -e -s --arg t "$2" --argjson s "$3" \
+        'any(.[]; .signal == "ReconcileFinished" and .trigger == $t and .steps >= $s)'
+}
+
+# expect_pass DESCRIPTION MARK TRIGGER MIN_STEPS [SECONDS]
+expect_pass() {
+    if wait_until "${5:-60}" passes_after "$2" "$3" "$4"; then
+        pass "$1"
+    else
+        fail "$1" "no ReconcileFinished with trigger $3 and $4+ steps in srmctl monitor"
+        tail -n +"$(($2 + 1))" "$monitor_log" | tail -n 10 | sed 's/^/    /'
+    fi
 }

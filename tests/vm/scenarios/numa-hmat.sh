@@ -1,18 +1,21 @@
 #!/bin/sh
-# vm: -N 1G
+# vm: -m 3072M -N 1G -s 512M@0x100000000 -s 256M@0x40000000 -x
 # Soft Reserved memory as a CPU-less NUMA node described by SRAT and HMAT: hmem's dax device
 # targets node 1, HMAT's latency and bandwidth reach sysfs, and kmem gives the node its memory
-# (movable) until the device goes back to devdax.
+# (movable) until the device goes back to devdax. Node 0 has 1 GiB above 4 GiB in this machine,
+# so node 1 starts at 5 GiB.
 # shellcheck source=lib.sh
 . /scenarios/lib.sh
 
 nodes=/sys/devices/system/node
 
 step "boot: node 1 is Soft Reserved, held by hmem"
-expect_iomem "hmem.0 holds node 1's range" '^100000000-13fffffff : hmem\.0$'
-expect_iomem "Soft Reserved below hmem.0" '^  100000000-13fffffff : Soft Reserved$'
-dax=$(dax_at 0x100000000)
-expect_eq "a dax device starts at 4 GiB" "$dax" /sys/bus/dax/devices/dax0.0
+dax=$(dax_at 0x140000000)
+check "a dax device starts at 5 GiB" test -n "$dax"
+name=${dax##*/}
+hmem=$(basename "$(dirname "$(readlink -f "$dax")")")
+expect_iomem "$hmem holds node 1's range" "^140000000-17fffffff : $hmem\$"
+expect_iomem "Soft Reserved below $hmem" '^  140000000-17fffffff : Soft Reserved$'
 expect_file "it targets node 1" "$dax/target_node" 1
 expect_file "its size" "$dax/size" 1073741824
 expect_eq "device_dax is bound" "$(driver_of "$dax")" device_dax
@@ -26,9 +29,9 @@ capture numa-devdax
 
 step "devdax -> kmem: node 1 gets its memory"
 mark=$(uevent_mark)
-run "reconfigure-device -m system-ram" daxctl reconfigure-device -m system-ram dax0.0
+run "reconfigure-device -m system-ram" daxctl reconfigure-device -m system-ram "$name"
 expect_eq "kmem is bound" "$(driver_of "$dax")" kmem
-expect_iomem "System RAM (kmem) below the dax device" '^      100000000-13fffffff : System RAM \(kmem\)$'
+expect_iomem "System RAM (kmem) below the dax device" '^      140000000-17fffffff : System RAM \(kmem\)$'
 expect_blocks "blocks online" "$dax" state online
 expect_blocks "blocks in ZONE_MOVABLE" "$dax" valid_zones Movable
 not_on_node1=
@@ -43,14 +46,14 @@ expect_file "HMAT: node 1 read latency (ns)" $nodes/node1/access0/initiators/rea
 expect_file "HMAT: node 1 write latency (ns)" $nodes/node1/access0/initiators/write_latency 30
 expect_file "HMAT: node 1 read bandwidth (MB/s)" $nodes/node1/access0/initiators/read_bandwidth 5120
 expect_exists "HMAT: node 0 is node 1's best initiator" $nodes/node1/access0/initiators/node0
-expect_uevent "uevent: first block of node 1 onlined" "$mark" '^UDEV .* online +/devices/system/memory/memory32 \(memory\)'
+expect_uevent "uevent: first block of node 1 onlined" "$mark" '^UDEV .* online +/devices/system/memory/memory40 \(memory\)'
 capture numa-kmem-movable
 
 step "kmem -> devdax: node 1 empties"
-run "reconfigure-device -m devdax -f" daxctl reconfigure-device -m devdax -f dax0.0
+run "reconfigure-device -m devdax -f" daxctl reconfigure-device -m devdax -f "$name"
 expect_eq "device_dax is bound again" "$(driver_of "$dax")" device_dax
-expect_no_iomem "the kmem resource is gone" 'System RAM \(kmem\)'
+expect_no_iomem "the kmem resource is gone" '^ +140000000-17fffffff : System RAM \(kmem\)$'
 expect_file "only node 0 has memory again" $nodes/has_memory 0
-expect_absent "the memory blocks are removed" /sys/devices/system/memory/memory32
+expect_absent "the memory blocks are removed" /sys/devices/system/memory/memory40
 
 finish
