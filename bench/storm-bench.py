@@ -1,8 +1,12 @@
 #!/usr/bin/python3
-"""The event-storm benchmark: srmd on the large synthetic machine while 64 dax devices are bound
-to kmem from outside (as daxctl or the kernel would), each bind hot-adding 512 memory blocks that
-auto-online: 32768 add and 32768 online events, plus the binds. Prints the events srmd consumed,
-its reconcile passes, the CPU time and peak RSS it used, and its idle wakeups per minute.
+"""The event-storm benchmark: srmd on the large synthetic machine (64 dax devices, 32768 memory
+blocks) through two storms of 32768 blocks' events:
+  1. the 64 devices bound to kmem from outside (as daxctl or the kernel would), one after another,
+     each bind hot-adding 512 blocks that auto-online: an add and an online per block;
+  2. one unbroken stream of 65536 block events over several seconds, as one very large device's
+     hot-add sends them.
+For each it prints the events srmd consumed, its reconcile passes (with events, files read and
+time per pass), and its CPU time and peak RSS; then its idle wakeups per minute.
 
 Usage: storm-bench.py SRMD SIM_WRITE MKMACHINE WORKDIR [--idle-seconds N]
 """
