@@ -75,7 +75,8 @@ class Daemon:
     def state_path(self):
         return os.path.join(self.state_dir, "state.json")
 
-    def start(self, extra=(), env=None):
+    def start(self, extra=(), env=None, state_from_env=False):
+        """state_from_env: give the state directory as systemd does, in $STATE_DIRECTORY."""
         if os.path.exists(self.notify_path):
             os.unlink(self.notify_path)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -83,9 +84,14 @@ class Daemon:
         self.notify.settimeout(0.1)
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {}))
         env.pop("STATE_DIRECTORY", None)
-        args = [SRMD, "--root", self.root, "--policy-dir", self.policy_dir,
-                "--state-dir", self.state_dir, "--log-target", "console",
-                "--quiet-ms", "100", "--bus", "none"] + self.extra + list(extra)
+        state = ["--state-dir", self.state_dir]
+        if state_from_env:
+            os.makedirs(self.state_dir, exist_ok=True)
+            env["STATE_DIRECTORY"] = self.state_dir
+            state = []
+        args = [SRMD, "--root", self.root, "--policy-dir", self.policy_dir, *state,
+                "--log-target", "console", "--quiet-ms", "100", "--bus", "none"] + \
+            self.extra + list(extra)
         self.log = open(self.log_path, "a")
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         return self

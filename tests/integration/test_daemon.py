@@ -104,6 +104,13 @@ class DaemonTest(unittest.TestCase):
         self.assertIsNone(state["in_progress"])
         self.assertEqual(d.stop(), 0)
 
+    def test_state_directory_from_systemd_is_honoured(self):
+        d = self.daemon(DEVDAX_AND_RAM).start(state_from_env=True)
+        d.wait_ready()
+        self.assertGreaterEqual(d.state()["passes"], 1)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "var/lib/srmd/state.json")))
+        self.assertEqual(d.stop(), 0)
+
     def test_watchdog_is_fed_and_the_log_level_changes_at_runtime(self):
         # systemd sets WATCHDOG_USEC from WatchdogSec=; srmd pings at half of it.
         d = self.daemon(DEVDAX_AND_RAM).start(env={"WATCHDOG_USEC": "400000"})
