@@ -13,6 +13,8 @@ namespace srmd {
 
 namespace {
 
+// systemd 252's unit directories, highest precedence first: the first that holds a unit is the
+// one systemd runs.
 const char* const kUnitDirs[] = {"/etc/systemd/system", "/run/systemd/system",
                                  "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
                                  "/lib/systemd/system"};

@@ -130,8 +130,11 @@ void read_nodes(const RootReader& reader, Snapshot& snapshot) {
 std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader,
                                                         const std::vector<NumaNode>& nodes) {
     std::unordered_map<std::uint64_t, int> node_of_block;
+    // The kernel unregisters a CPU-less node when kmem removes its last memory, so a node of an
+    // earlier listing may be gone by now: its blocks went with it.
     for (const NumaNode& node : nodes)
-        for (const std::string& entry : reader.list(kNode + "node" + std::to_string(node.id)))
+        for (const std::string& entry :
+             reader.list_optional(kNode + "node" + std::to_string(node.id)))
             if (is_numbered(entry, "memory"))
                 node_of_block[static_cast<std::uint64_t>(trailing_number(entry))] = node.id;
     return node_of_block;

@@ -337,6 +337,32 @@ TEST(SnapshotRefresh, TheSimulatedKernelsEventLogIsEnough) {
     }
 }
 
+// Seen on the real kernel: when kmem lets go of a CPU-less node's last memory, the node leaves
+// sysfs, and the refresh after that step still has the node from the snapshot before it.
+TEST(SnapshotRefresh, ANodeThatLeftSysfsSinceTheLastReadIsNotAnError) {
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
+    std::string node1 = tree.path() + "/sys/devices/system/node/node1";
+    std::filesystem::create_directory(node1);
+    Snapshot before = read_snapshot(RootReader(tree.path()));
+    ASSERT_EQ(before.nodes.size(), 2u);
+    std::filesystem::remove(node1);
+
+    // Every block changed: the refresh takes the blocks' nodes from the node listings.
+    Changes changes;
+    for (const MemoryBlock& block : before.memory.blocks)
+        changes.blocks.insert(block.id);
+    RootReader reader(tree.path());
+    Snapshot refreshed = refresh_snapshot(before, reader, changes);
+    Snapshot fresh = read_snapshot(reader);
+    ASSERT_EQ(refreshed.memory.blocks.size(), fresh.memory.blocks.size());
+    for (std::size_t i = 0; i < fresh.memory.blocks.size(); ++i)
+        EXPECT_EQ(refreshed.memory.blocks[i].node, fresh.memory.blocks[i].node)
+            << fresh.memory.blocks[i].id;
+
+    changes.nodes = true;
+    expect_refresh_is_fresh(before, tree.path(), changes);
+}
+
 TEST(SnapshotRefresh, AChangedBlockWithoutAStateFileNamesTheFile) {
     TreeCopy tree(fixture("kernel-6.1/hmem-devdax"));
     Snapshot before = read_snapshot(RootReader(tree.path()));

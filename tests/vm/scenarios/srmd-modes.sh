@@ -29,8 +29,11 @@ expect_range "movable" $carved "system-ram kmem 4/4 movable true"
 expect_range "movable" $node1 "system-ram kmem 8/8 movable true"
 expect_dax_kmem "movable, carved" "$carved_dax" Movable
 expect_dax_kmem "movable, node 1" "$node1_dax" Movable
-expect_eq "srmctl show: the rule that decides node 1" "$(srmctl --json show $node1 | jq -r .policy.rule)" node1
-expect_eq "busctl: the Policy of node 1" "$(bus_range $node1 Policy | jq -r 'join(" ")')" "node1 hmem system-ram movable"
+# A rule's label is "FILE:LINE NAME"; node 1 is matched by its dax device's target node (HMAT).
+expect_eq "srmctl show: the rule that decides node 1" \
+    "$(srmctl --json show $node1 | jq -r '.policy.rule | sub(":[0-9]+ "; " ")')" "modes-movable.yaml node1"
+expect_eq "busctl: the Policy of node 1" "$(bus_range $node1 Policy | jq -r '.[0] |= sub(":[0-9]+ "; " ") | join(" ")')" \
+    "modes-movable.yaml node1 hmem system-ram movable"
 check "node 1 has 1 GiB of memory" grep -qE '^Node 1 MemTotal: +1048576 kB$' $nodes/node1/meminfo
 expect_eq "busctl: Manager State" "$(srmd_state)" converged
 

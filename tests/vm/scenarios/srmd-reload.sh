@@ -24,7 +24,7 @@ pass_before=$(srmd_pass)
 step "srmctl reload with a bad file: refused"
 cp /policies/invalid.yaml "$policy_dir/"
 # The position of the error: the line of "zone: no" and the column of its value.
-line=$(grep -n 'zone: no' "$bad" | cut -d: -f1)
+line=$(grep -n 'zone: no$' "$bad" | cut -d: -f1)
 column=$(($(sed -n "${line}p" "$bad" | sed 's/no$//' | wc -c)))
 echo "VMTEST-RUN srmctl --json reload"
 srmctl --json reload >/tmp/reload.json 2>&1
@@ -60,7 +60,8 @@ run "srmctl reconcile" srmctl reconcile
 expect_eq "srmctl ranges: the same as before" "$(srmctl --json ranges | jq -S -c .)" "$ranges_before"
 expect_range "still movable" $node1 "system-ram kmem 8/8 movable true"
 expect_dax_kmem "still movable" "$node1_dax" Movable
-expect_eq "busctl: the rule in force" "$(bus_range $node1 Policy | jq -r 'join(" ")')" "node1 hmem system-ram movable"
+expect_eq "busctl: the rule in force" "$(bus_range $node1 Policy | jq -r '.[0] |= sub(":[0-9]+ "; " ") | join(" ")')" \
+    "node1-movable.yaml node1 hmem system-ram movable"
 
 step "the file fixed: the reload is taken"
 rm -f "$bad"
