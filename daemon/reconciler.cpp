@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <set>
 
 #include "error.hpp"
 #include "log.hpp"
@@ -211,9 +212,11 @@ Json Reconciler::ranges_json() const {
 }
 
 std::optional<std::int64_t> Reconciler::next_retry() const {
+    // Only what is still to come: a time already past would wake the loop at once, forever.
+    std::int64_t now = unix_seconds();
     std::optional<std::int64_t> earliest;
     for (const auto& [id, record] : state_.ranges)
-        if (record.retry_after > 0 && (!earliest || record.retry_after < *earliest))
+        if (record.retry_after > now && (!earliest || record.retry_after < *earliest))
             earliest = record.retry_after;
     return earliest;
 }
@@ -316,8 +319,11 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
 
         // A range that failed waits for its retry time; it keeps its failure meanwhile.
         std::int64_t now = unix_seconds();
-        std::vector<Problem> waiting_problems;
         std::vector<RangePlan> kept;
+        std::set<std::string> wanting;  // ranges the policy still wants steps for
+        for (const RangePlan& range_plan : plan.ranges)
+            if (!range_plan.steps.empty())
+                wanting.insert(range_plan.range);
         for (RangePlan& range_plan : plan.ranges) {
             if (!only.empty() &&
                 std::find(only.begin(), only.end(), range_plan.range) == only.end()) {
@@ -343,6 +349,13 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             kept.push_back(std::move(range_plan));
         }
         plan.ranges = std::move(kept);
+        // A range that needs no step any more (someone else fixed it, or the policy changed)
+        // has nothing left to retry.
+        for (auto& [id, record] : state_.ranges)
+            if (!wanting.count(id)) {
+                record.failures = 0;
+                record.retry_after = 0;
+            }
 
         Execution execution;
         if (settings_.act && !plan.empty()) {

@@ -109,6 +109,15 @@ CxlRegion read_region(const RootReader& reader, const DeviceDir& dir, std::strin
         if (!memdev.empty())
             region.memdevs.push_back(memdev);
     }
+    // A disabled region of those kernels has neither child, but its endpoint decoders keep the
+    // mode of the capacity they were given (seen on 6.1 between disable-region and
+    // destroy-region: without this, a pmem region looked like ram for that while).
+    if (region.mode.empty() && !region.targets.empty()) {
+        std::optional<std::string> mode =
+            reader.read_attr_optional(kCxlDevices + region.targets.front() + "/mode");
+        if (mode == "ram" || mode == "pmem")
+            region.mode = *mode;
+    }
     return region;
 }
 

@@ -17,7 +17,11 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
 # The lanes, in order. Each is a function below that builds, tests, and appends a line
 # "<lane> <passed> <failed>" to $results. Later lanes (VM, integration) are added here.
+# SRMD_LANES="normal asan" runs only those lanes.
 LANES=(lane_normal lane_install lane_asan lane_vm)
+if [ -n "${SRMD_LANES:-}" ]; then
+    read -ra LANES <<<"$(sed 's/\([a-z]\+\)/lane_\1/g' <<<"$SRMD_LANES")"
+fi
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

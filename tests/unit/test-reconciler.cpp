@@ -148,6 +148,26 @@ TEST(Reconciler, FailedRangeWaitsForItsRetryAndKeepsItsProblem) {
     EXPECT_GE(asked.steps, 1);
 }
 
+// Once a range needs nothing any more, its wait is over: no retry timer is left behind to wake
+// the daemon for nothing.
+TEST(Reconciler, ARangeThatNeedsNothingStopsWaiting) {
+    SimFaults faults;
+    faults.faults.push_back(parse_sim_fault("fail:online-memory:*:EBUSY"));
+    Machine m("constructed/devdax", faults);
+    auto r = m.reconciler();
+    r->pass(full(), "coldplug", 0);
+    ASSERT_TRUE(r->next_retry());
+    r->set_policy(policy_from(R"(version: 1
+rules:
+  - name: leave-alone
+    mode: ignore
+)"));
+    PassSummary pass = r->pass(Changes{}, "reload", 0);
+    EXPECT_EQ(pass.waiting, 0);
+    EXPECT_FALSE(r->next_retry());
+    EXPECT_EQ(r->state().ranges.at("r2480000000").failures, 0);
+}
+
 // kill -9 in the middle of a step: the state file still says which step it was. A new start
 // reports it, keeps it in the history, and plans from what the machine shows.
 TEST(Reconciler, RestartAfterCrashReportsTheInterruptedStepAndConverges) {

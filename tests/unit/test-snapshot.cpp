@@ -2,6 +2,7 @@
 // reader treats missing optional files and malformed ones.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "error.hpp"
@@ -154,6 +155,24 @@ TEST(Snapshot, BothHmemKmemAndCxlPmem) {
     EXPECT_EQ(s.hmem_device("hmem.1"), nullptr);
 }
 
+// Seen in the VM lane: between `cxl disable-region` and `cxl destroy-region`, a 6.1 pmem region
+// has neither a mode file nor its pmem_regionZ child; its endpoint decoder still says pmem.
+TEST(Snapshot, ADisabledPmemRegionOf61TakesItsModeFromItsEndpointDecoder) {
+    TreeCopy tree(fixture("kernel-6.1/cxl-pmem-region"));
+    std::string root0 = tree.path() + "/sys/devices/platform/ACPI0017:00/root0";
+    std::string region = root0 + "/decoder0.0/region0";
+    std::filesystem::remove_all(region + "/pmem_region0");
+    std::filesystem::remove(region + "/driver");
+
+    Snapshot s = srmd::read_snapshot(RootReader(tree.path()));
+    ASSERT_EQ(s.regions.size(), 1u);
+    EXPECT_FALSE(s.regions[0].enabled);
+    EXPECT_EQ(s.regions[0].mode, "pmem");
+
+    // Without the decoder's word, nothing tells the mode.
+    std::filesystem::remove(root0 + "/port1/endpoint2/decoder2.0/mode");
+    EXPECT_EQ(srmd::read_snapshot(RootReader(tree.path())).regions[0].mode, "");
+}
 TEST(Snapshot, HmemDevdaxHasNoKmemBlocks) {
     Snapshot s = read_fixture("kernel-6.1/hmem-devdax");
     ASSERT_EQ(s.dax_devices.size(), 1u);
