@@ -66,10 +66,16 @@ expect_eq "srmctl ranges: the same ranges" "$(srmctl --json ranges | jq -c '[.[]
 window=$(cat $cxl_devices/decoder0.0/start)
 expect_absent "no memory block in the CXL window (sysfs)" "/sys/devices/system/memory/memory$((window / 0x8000000))"
 
-step "the CXL region destroyed: srmd sees that too"
+step "the CXL region disabled, then destroyed: srmd sees both"
 before=$(srmd_pass)
 mark=$(monitor_mark)
 run "cxl disable-region" cxl disable-region "$region"
+expect_pass "srmctl monitor: an events pass" "$mark" events 0
+wait_settled "srmd converged after the region was disabled" "$before" converged
+# 6.1 shows a disabled pmem region without its pmem child or a mode file: still no Range.
+expect_eq "srmctl ranges: the same ranges" "$(srmctl --json ranges | jq -c '[.[] | .id]')" "$ranges_before"
+before=$(srmd_pass)
+mark=$(monitor_mark)
 run "cxl destroy-region" cxl destroy-region "$region"
 expect_absent "the region is gone (sysfs)" "$cxl_devices/$region"
 expect_pass "srmctl monitor: an events pass" "$mark" events 0
