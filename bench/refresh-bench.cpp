@@ -5,6 +5,8 @@
 // device reconfigured from system-ram to devdax, (c) a storm naming every block: files opened,
 // directories listed, their share of the full read and the time taken (median of N runs). Each
 // refresh is checked against a fresh full read. Prints figures; asserts nothing.
+#include "bench-args.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -116,17 +118,9 @@ srmd::Step step(srmd::Action action, const std::string& target,
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string root;
-    int runs = 5;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--runs" && i + 1 < argc)
-            runs = std::max(1, std::atoi(argv[++i]));
-        else if (root.empty() && arg.rfind("--", 0) != 0)
-            root = arg;
-        else
-            root.clear(), i = argc;
-    }
+    srmd::bench::BenchArgs args = srmd::bench::parse_bench_args(argc, argv);
+    const std::string& root = args.root;
+    const int runs = args.runs;
     if (root.empty()) {
         std::fprintf(stderr, "usage: srmd-bench-refresh ROOT [--runs N]  (ROOT is changed)\n");
         return 2;

@@ -1,6 +1,8 @@
 // srmd-bench-snapshot ROOT [--runs N]: how long srmd takes to read a machine and decide who owns
 // what, beside a single plain pass over the same files, which is the floor any reader of these
 // files pays. Prints figures; asserts nothing (the developers' guide keeps timing out of tests).
+#include "bench-args.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -110,17 +112,9 @@ long peak_rss_kib() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string root;
-    int runs = 5;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--runs" && i + 1 < argc)
-            runs = std::max(1, std::atoi(argv[++i]));
-        else if (root.empty() && arg.rfind("--", 0) != 0)
-            root = arg;
-        else
-            root.clear(), i = argc;
-    }
+    srmd::bench::BenchArgs args = srmd::bench::parse_bench_args(argc, argv);
+    const std::string& root = args.root;
+    const int runs = args.runs;
     if (root.empty()) {
         std::fprintf(stderr, "usage: srmd-bench-snapshot ROOT [--runs N]\n");
         return 2;

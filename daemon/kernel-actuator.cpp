@@ -357,6 +357,32 @@ WorkerReport KernelActuator::execute_here(const Step& step) const {
     }
 }
 
+namespace {
+
+// What the daemon hears of work run in a killable worker: `path` is what a timeout or a crash
+// concerns, `what` says in words what did not finish.
+StepOutcome outcome_of(const WorkerResult& result, const std::string& path, const std::string& what,
+                       const char* worker) {
+    switch (result.kind) {
+        case WorkerResult::Kind::Ok:
+            return StepOutcome::success();
+        case WorkerResult::Kind::Failed:
+            return StepOutcome::failure(result.error, result.path, result.message);
+        case WorkerResult::Kind::TimedOut: {
+            StepOutcome outcome =
+                StepOutcome::failure(ETIMEDOUT, path, what + " did not finish in time");
+            outcome.timed_out = true;
+            return outcome;
+        }
+        case WorkerResult::Kind::Crashed:
+            return StepOutcome::failure(EIO, path,
+                                        std::string(worker) + " worker died: " + result.message);
+    }
+    return StepOutcome::failure(EIO, path, "unknown worker result");
+}
+
+}  // namespace
+
 StepOutcome KernelActuator::write_setting(const std::string& kernel_path,
                                           const std::string& value) {
     SysfsWriter writer(options_.root);
@@ -370,41 +396,13 @@ StepOutcome KernelActuator::write_setting(const std::string& kernel_path,
                 std::string("writing '") + value + "' failed: " + std::strerror(written.error));
         },
         options_.timeout);
-    switch (result.kind) {
-        case WorkerResult::Kind::Ok:
-            return StepOutcome::success();
-        case WorkerResult::Kind::Failed:
-            return StepOutcome::failure(result.error, result.path, result.message);
-        case WorkerResult::Kind::TimedOut: {
-            StepOutcome outcome = StepOutcome::failure(
-                ETIMEDOUT, kernel_path, "writing '" + value + "' did not finish in time");
-            outcome.timed_out = true;
-            return outcome;
-        }
-        case WorkerResult::Kind::Crashed:
-            return StepOutcome::failure(EIO, kernel_path, "write worker died: " + result.message);
-    }
-    return StepOutcome::failure(EIO, kernel_path, "unknown worker result");
+    return outcome_of(result, kernel_path, "writing '" + value + "'", "write");
 }
 
 StepOutcome KernelActuator::execute(const Step& step) {
     WorkerResult result = run_killable([&] { return execute_here(step); }, timeout_for(step));
-    switch (result.kind) {
-        case WorkerResult::Kind::Ok:
-            return StepOutcome::success();
-        case WorkerResult::Kind::Failed:
-            return StepOutcome::failure(result.error, result.path, result.message);
-        case WorkerResult::Kind::TimedOut: {
-            StepOutcome outcome = StepOutcome::failure(ETIMEDOUT, step.target,
-                                                       std::string(to_string(step.action)) + " " +
-                                                           step.target + " did not finish in time");
-            outcome.timed_out = true;
-            return outcome;
-        }
-        case WorkerResult::Kind::Crashed:
-            return StepOutcome::failure(EIO, step.target, "step worker died: " + result.message);
-    }
-    return StepOutcome::failure(EIO, step.target, "unknown worker result");
+    return outcome_of(result, step.target, std::string(to_string(step.action)) + " " + step.target,
+                      "step");
 }
 
 }  // namespace srmd
