@@ -460,7 +460,15 @@ class RangeBuilder {
             std::string who =
                 hmem->name + " (" + hex(*hmem->start) + ", " + human_size(hmem->size) + ")";
             const DaxRegion* dax_region = hmem_dax_region_of(snapshot_, *hmem);
-            if (!hmem->has_dax_region) {
+            if (!hmem->has_dax_region && hmem->driver.empty()) {
+                // Released (unbound from the hmem driver), by an operator or by srmd itself
+                // on the way to another owner: nothing failed, the range waits for an owner.
+                add(range, "hmem-unbound",
+                    who +
+                        " is not bound to the hmem driver, so it has no dax region: nothing "
+                        "can use its range until hmem (or CXL) takes it",
+                    RangeStatus::Stranded);
+            } else if (!hmem->has_dax_region) {
                 add(range, "hmem-without-dax",
                     who +
                         " has no dax region: its probe failed, most likely because another dax "

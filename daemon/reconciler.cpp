@@ -80,6 +80,9 @@ void log_new_problems(const std::vector<Range>& previous, const std::vector<Rang
 Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
     Changes changes;
     changes.dax = true;
+    // Memory coming or going changes its node's has_memory and memory tier, and a node the kernel
+    // made for a CPU-less range disappears with its last block; no event says so.
+    changes.nodes = true;
     switch (step.action) {
         case Action::OfflineMemory:
         case Action::OnlineMemory:

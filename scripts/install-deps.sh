@@ -14,6 +14,9 @@ PACKAGES=(
     libgtest-dev clang libclang-rt-14-dev umockdev libumockdev-dev
     # the kernel's own tools, compared against in tests and bench (ndctl ships /usr/bin/cxl)
     ndctl daxctl
+    # the daemon's integration tests: a private bus, polkit mocked, busctl; xmllint for the install
+    # check
+    python3-dbusmock libxml2-utils
     # scripts
     python3 util-linux
     # the VM lane (tests/vm/run): QEMU, and what its initramfs is built from

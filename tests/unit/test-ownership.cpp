@@ -396,6 +396,24 @@ TEST(Ownership, TwoOwners) {
               "hmem holds more and is taken as the owner\n");
 }
 
+// hmem.N released from its driver (by an operator, or by srmd handing the range on): no dax
+// region either, but nothing failed; the range is stranded until an owner takes it.
+TEST(Ownership, UnboundHmemIsStrandedNotAConflict) {
+    Snapshot s;
+    s.memory.block_size = 128 * MiB;
+    iomem(s, "100000000-13fffffff : Soft Reserved\n");
+    HmemDevice h = hmem(3, 0x100000000, 1 * GiB);
+    h.has_dax_region = false;
+    h.driver = "";
+    s.hmem.push_back(h);
+
+    std::vector<Range> ranges = compute_ranges(s);
+    ASSERT_EQ(ranges.size(), 1u);
+    EXPECT_EQ(ranges[0].status, RangeStatus::Stranded);
+    ASSERT_FALSE(ranges[0].problems.empty());
+    EXPECT_EQ(ranges[0].problems[0].code, "hmem-unbound");
+}
+
 // hmem.N exists but its probe failed: no dax region, nothing can use the range.
 TEST(Ownership, HmemWithoutDax) {
     Snapshot s;
