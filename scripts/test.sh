@@ -99,8 +99,13 @@ lane_install() {
 # is "N passed, N failed".
 lane_vm() {
     echo "== vm (tests/vm/run)"
-    local out
-    out=$(BUILD_DIR="$build_dir" tests/vm/run 2>&1 | tee /dev/stderr | tail -n 1)
+    # tee into a file of our own: `tee /dev/stderr` would reopen (and truncate) a log that
+    # stderr is redirected to.
+    local log out
+    log=$(mktemp)
+    BUILD_DIR="$build_dir" tests/vm/run 2>&1 | tee "$log"
+    out=$(tail -n 1 "$log")
+    rm -f "$log"
     if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         echo "vm ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$results"
     else
