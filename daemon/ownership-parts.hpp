@@ -37,7 +37,6 @@ struct DaxFacts {
 };
 
 std::uint64_t bytes_in(const DaxFacts& facts, Span range);
-// Whether any of `dax_in` of this parent kind has a driver bound.
 bool has_bound(const std::vector<const DaxFacts*>& dax_in, DaxParentKind kind);
 
 // What one Range was built from, kept so its problems can name the devices behind it.
