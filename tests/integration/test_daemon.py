@@ -31,17 +31,8 @@ rules:
     mode: devdax
 """
 
-RAM_WITH_TEARDOWN = """version: 1
-rules:
-  - name: keep-devdax
-    match:
-      window: decoder0.0
-    mode: devdax
-  - name: ram
-    mode: system-ram
-    zone: movable
-    allow_teardown: true
-"""
+# The same, with the last rule ("ram") allowed to take dax1.0 from device_dax.
+RAM_WITH_TEARDOWN = DEVDAX_AND_RAM + "    allow_teardown: true\n"
 
 BROKEN = """version: 1
 rules:
