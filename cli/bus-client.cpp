@@ -1,5 +1,7 @@
 #include "bus-client.hpp"
 
+#include "json-error.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,12 +50,7 @@ int exit_status_for(const BusError& error) {
 
 int report_error(const BusOptions& options, const std::string& command, const BusError& error) {
     if (options.json) {
-        srmd::Json detail = srmd::Json::object();
-        detail.set("name", error.name);
-        detail.set("message", error.message);
-        srmd::Json json = srmd::Json::object();
-        json.set("error", std::move(detail));
-        print_json(json);
+        print_json_error(error.name, error.message);
     } else {
         std::fprintf(stderr, "srmctl %s: %s\n", command.c_str(), error.message.c_str());
     }

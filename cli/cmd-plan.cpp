@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "error.hpp"
 #include "format.hpp"
+#include "json-error.hpp"
 #include "json.hpp"
 #include "ownership.hpp"
 #include "plan.hpp"
@@ -189,15 +190,9 @@ int cmd_plan(const Args& args) {
         run(options);
         return 0;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "srmctl: %s\n", e.what());
-        if (options.json) {
-            srmd::Json error = srmd::Json::object();
-            srmd::Json detail = srmd::Json::object();
-            detail.set("message", e.what());
-            error.set("error", std::move(detail));
-            std::printf("%s\n", error.dump(2).c_str());
-        }
-        return 1;
+        // ReadError already names the file; other exceptions are bugs or bad data, reported the
+        // same way rather than aborting.
+        return report_offline_failure(options.json, e);
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "error.hpp"
+#include "json-error.hpp"
 #include "json.hpp"
 #include "ownership.hpp"
 #include "policy-load.hpp"
@@ -164,15 +165,7 @@ int cmd_simulate(const Args& args) {
     } catch (const std::exception& e) {
         // ReadError already names the file; other exceptions are bugs or bad data, reported the
         // same way rather than aborting.
-        std::fprintf(stderr, "srmctl: %s\n", e.what());
-        if (options.json) {
-            srmd::Json error = srmd::Json::object();
-            srmd::Json detail = srmd::Json::object();
-            detail.set("message", e.what());
-            error.set("error", std::move(detail));
-            std::printf("%s\n", error.dump(2).c_str());
-        }
-        return 1;
+        return report_offline_failure(options.json, e);
     }
 }
 

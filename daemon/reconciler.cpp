@@ -28,10 +28,6 @@ std::int64_t unix_micros() {
         .count();
 }
 
-const char* result_word(AppliedStep::Result result) {
-    return to_string(result);
-}
-
 void add_blocks(Changes& changes, const Snapshot& snapshot, std::uint64_t start,
                 std::uint64_t size) {
     std::uint64_t block = snapshot.memory.block_size;
@@ -254,7 +250,7 @@ void Reconciler::record_outcome(const Execution& execution) {
         record.action = to_string(a.step.action);
         record.target = a.step.target;
         record.reason = a.step.reason;
-        record.result = result_word(a.result);
+        record.result = to_string(a.result);
         record.rollback = a.rollback;
         record.error = a.error;
         record.message = a.message;

@@ -13,7 +13,6 @@
 #include "log.hpp"
 #include "plan.hpp"
 #include "policy-match.hpp"
-#include "root-reader.hpp"
 #include "srmd-config.h"
 
 namespace srmd::bus {
@@ -157,16 +156,13 @@ int get_auto_online_blocks(sd_bus*, const char*, const char*, const char*, sd_bu
     });
 }
 
-// Read when asked, not after every pass: it reads udev rules and daxctl configuration, which no
-// event announces, and a pass should not open them each time.
+// The reconciler's list, found by the last full read or policy change: the bus does not read the
+// rules files a second time.
 int get_competing_actors(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
                          void* userdata, sd_bus_error* error) {
     return guarded(error, [&] {
-        Daemon& daemon = service_of(userdata).daemon();
-        std::vector<CompetingActor> actors;
-        if (daemon.reconciler().has_snapshot())
-            actors = find_competing_actors(RootReader(daemon.options().root),
-                                           daemon.reconciler().snapshot());
+        const std::vector<CompetingActor>& actors =
+            service_of(userdata).daemon().reconciler().competing_actors();
         check_bus(sd_bus_message_open_container(reply, 'a', "(sssb)"), "CompetingActors");
         for (const CompetingActor& actor : actors) {
             std::string where =
