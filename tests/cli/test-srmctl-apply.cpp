@@ -1,8 +1,6 @@
 // `srmctl simulate --apply` as an operator runs it: the plan carried out through the simulated
 // kernel on a copy of the tree, the ranges afterwards, the JSON's "plan" and "applied", injected
 // faults, and the tree given never touched unless --in-place says so.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "json.hpp"
+#include "run-program.hpp"
 #include "test-trees.hpp"
 #include "tree-compare.hpp"
 
@@ -22,47 +21,10 @@ namespace {
 using srmd::Json;
 using srmd::test::fixture;
 
-struct Outcome {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using Outcome = srmd::test::ProgramRun;
 
 Outcome srmctl(const std::vector<std::string>& args) {
-    srmd::test::TempDir scratch;
-    std::string out_path = scratch.path() + "/out";
-    std::string err_path = scratch.path() + "/err";
-    const char* program_env = std::getenv("SRMCTL");
-    std::string program = program_env ? program_env : "srmctl";
-    std::vector<std::string> copies = args;
-    std::vector<char*> argv = {program.data()};
-    for (std::string& arg : copies)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    Outcome run;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
-            ::_exit(126);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (pid > 0 && ::waitpid(pid, &status, 0) < 0) {
-    }
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_all(out_path);
-    run.err = read_all(err_path);
-    return run;
+    return srmd::test::run_srmctl(args);
 }
 
 // A policy directory with one rule for every range.

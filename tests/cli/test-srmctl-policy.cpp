@@ -1,7 +1,5 @@
 // srmctl's policy commands as an operator runs them: check-policy's exit status and messages,
 // simulate --policy-dir's additions to the table and the JSON, and explain.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "json.hpp"
+#include "run-program.hpp"
 #include "test-trees.hpp"
 
 namespace {
@@ -21,54 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 using srmd::Json;
 
-struct Outcome {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using Outcome = srmd::test::ProgramRun;
 
 std::string env(const char* name) {
     const char* value = std::getenv(name);
     return value ? value : "";
 }
 
-// Runs $SRMCTL with `args`, its output captured in files of `scratch`.
 Outcome srmctl(const std::vector<std::string>& args) {
-    srmd::test::TempDir scratch;
-    std::string out_path = scratch.path() + "/out";
-    std::string err_path = scratch.path() + "/err";
-    std::string program = env("SRMCTL");
-    std::vector<char*> argv = {program.data()};
-    std::vector<std::string> copies = args;
-    for (std::string& arg : copies)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    Outcome run;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
-            ::_exit(126);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    if (pid < 0)
-        return run;
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_all(out_path);
-    run.err = read_all(err_path);
-    return run;
+    return srmd::test::run_srmctl(args);
 }
 
 std::string vendor_dir() {
@@ -77,7 +37,7 @@ std::string vendor_dir() {
 
 // "50-default.yaml:<line> default", the line read from the file rather than assumed.
 std::string vendor_rule_label() {
-    std::istringstream lines(read_all(vendor_dir() + "/50-default.yaml"));
+    std::istringstream lines(srmd::test::read_file(vendor_dir() + "/50-default.yaml"));
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number)
         if (line.find("- name: default") != std::string::npos)

@@ -1,7 +1,5 @@
 // Runs the built srmctl (path in $SRMCTL, set by meson) on the real fixture trees, the way an
 // operator would, and checks what it prints and how it exits.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -13,65 +11,21 @@
 #include <vector>
 
 #include "json.hpp"
+#include "run-program.hpp"
 
 using srmd::Json;
 
 namespace {
 
-struct Result {
-    int status = -1;  // exit status, or -1 if the process did not exit normally
-    std::string out;
-    std::string err;
-};
+using Result = srmd::test::ProgramRun;
 
 std::string env_or_empty(const char* name) {
     const char* value = std::getenv(name);
     return value ? value : "";
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
-
-// Output goes to files rather than pipes so that a large --json output cannot block the child
-// while we wait for it.
 Result run_srmctl(const std::vector<std::string>& args) {
-    std::string srmctl = env_or_empty("SRMCTL");
-    std::string dir = ::testing::TempDir();
-    std::string out_path = dir + "srmctl-" + std::to_string(::getpid()) + ".out";
-    std::string err_path = dir + "srmctl-" + std::to_string(::getpid()) + ".err";
-
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(srmctl.c_str()));
-    for (const auto& arg : args)
-        argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
-            ::_exit(126);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    Result result;
-    if (pid < 0)
-        return result;
-    int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0) {
-    }
-    if (WIFEXITED(wstatus))
-        result.status = WEXITSTATUS(wstatus);
-    result.out = slurp(out_path);
-    result.err = slurp(err_path);
-    ::unlink(out_path.c_str());
-    ::unlink(err_path.c_str());
-    return result;
+    return srmd::test::run_srmctl(args);
 }
 
 std::string fixture(const std::string& tree) {
