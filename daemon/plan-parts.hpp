@@ -1,9 +1,10 @@
-// Shared by the planner's files (plan.cpp, plan-mode.cpp, plan-ownership.cpp), not by its users.
+// Shared by the planner's files (plan.cpp, plan-mode.cpp, plan-ownership.cpp, plan-refusals.cpp),
+// not by its users.
 //
 // Planning one range happens in two passes. The generators (plan-mode.cpp, plan-ownership.cpp)
 // write down what the policy asks for, in the kernel's order, as if everything were allowed.
-// plan.cpp then walks that list with the safety rules and keeps what may be done. Keeping the two
-// apart means every safety rule lives in one place and holds whatever a generator asks for.
+// plan-refusals.cpp then walks that list with the safety rules and keeps what may be done. Keeping
+// the two apart means every safety rule lives in one place and holds whatever a generator asks for.
 #pragma once
 
 #include <optional>
@@ -64,6 +65,12 @@ std::vector<const RangeDax*> devices_of(const RangeFacts& facts, DaxParentKind k
 bool is_bound(const RangeDax& dax);
 // What a step does, in words, for refusals: "take dax0.0's memory offline".
 std::string describe(const Step& step);
+
+// --- plan-refusals.cpp --------------------------------------------------------------------------
+
+// The steps of `intent` that the safety rules let through, in order, and the range's problems:
+// the intent's own, and what was refused and why.
+RangePlan vet(const RangeFacts& facts, const RangeIntent& intent);
 
 // --- plan-mode.cpp ------------------------------------------------------------------------------
 
