@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "ownership.hpp"
-#include "plan.hpp"
-#include "root-reader.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "plan/plan.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
 
 namespace {
 

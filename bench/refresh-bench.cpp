@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "root-reader.hpp"
-#include "sim-kernel.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot-refresh.hpp"
+#include "read/snapshot.hpp"
+#include "sim/sim-kernel.hpp"
 #include "snapshot-compare.hpp"
-#include "snapshot-refresh.hpp"
-#include "snapshot.hpp"
 
 namespace {
 

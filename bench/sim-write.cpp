@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim-kernel.hpp"
+#include "sim/sim-kernel.hpp"
 
 int main(int argc, char** argv) {
     bool from_stdin = argc == 3 && std::string(argv[2]) == "-";

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "ownership.hpp"
-#include "root-reader.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
-#include "bus-client.hpp"
+#include "cli/bus-client.hpp"
 
-#include "json-error.hpp"
+#include "cli/json-error.hpp"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "bus-json.hpp"
+#include "cli/bus-json.hpp"
 
 namespace srmctl {
 

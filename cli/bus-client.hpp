@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
-#include "json.hpp"
+#include "cli/commands.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 

@@ -1,4 +1,4 @@
-#include "bus-command.hpp"
+#include "cli/bus-command.hpp"
 
 #include <cstdio>
 #include <exception>

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "bus-client.hpp"
-#include "commands.hpp"
+#include "cli/bus-client.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

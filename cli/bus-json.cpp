@@ -1,9 +1,9 @@
-#include "bus-json.hpp"
+#include "cli/bus-json.hpp"
 
 #include <cstdint>
 #include <string>
 
-#include "bus-client.hpp"
+#include "cli/bus-client.hpp"
 
 namespace srmctl {
 

@@ -6,7 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "json.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 

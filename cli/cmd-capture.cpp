@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "capture.hpp"
-#include "commands.hpp"
-#include "error.hpp"
-#include "root-reader.hpp"
+#include "cli/commands.hpp"
+#include "read/capture.hpp"
+#include "read/root-reader.hpp"
+#include "util/error.hpp"
 
 namespace srmctl {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
-#include "diagnostic.hpp"
-#include "policy-load.hpp"
+#include "cli/commands.hpp"
+#include "policy/diagnostic.hpp"
+#include "policy/policy-load.hpp"
 
 namespace srmctl {
 

@@ -2,8 +2,8 @@
 // decides the range, and why (Explain).
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
-#include "error.hpp"
-#include "ownership.hpp"
-#include "policy-load.hpp"
-#include "policy-match.hpp"
-#include "policy-option.hpp"
-#include "root-reader.hpp"
-#include "snapshot.hpp"
+#include "cli/commands.hpp"
+#include "cli/policy-option.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "util/error.hpp"
 
 namespace srmctl {
 
@@ -103,7 +103,7 @@ int cmd_explain(const Args& args) {
             load_policy_or_throw(dirs.empty() ? srmd::default_policy_dirs() : dirs);
         srmd::RootReader reader(root);
         if (!reader.is_dir("/"))
-            throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+            throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
         srmd::Snapshot snapshot = srmd::read_snapshot(reader);
         std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
         const srmd::Range* range = find_range(ranges, id);

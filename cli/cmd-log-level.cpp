@@ -2,8 +2,8 @@
 // the polkit action org.srmd1.manage.
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <memory>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

@@ -2,9 +2,9 @@
 // machine as of its last pass. Nothing is read or changed.
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
-#include "pass-words.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
+#include "cli/pass-words.hpp"
 
 namespace srmctl {
 

@@ -7,20 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
-#include "error.hpp"
-#include "format.hpp"
-#include "json-error.hpp"
-#include "json.hpp"
-#include "ownership.hpp"
-#include "plan.hpp"
-#include "policy-desired.hpp"
-#include "policy-load.hpp"
-#include "policy-match.hpp"
-#include "policy-option.hpp"
-#include "ranges-json.hpp"
-#include "root-reader.hpp"
-#include "snapshot.hpp"
+#include "cli/commands.hpp"
+#include "cli/json-error.hpp"
+#include "cli/policy-option.hpp"
+#include "ownership/ownership.hpp"
+#include "plan/plan.hpp"
+#include "policy/policy-desired.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/plan-json.hpp"
+#include "publish/ranges-json.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "util/error.hpp"
+#include "util/format.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 
@@ -132,7 +133,7 @@ void run(const PlanOptions& options) {
     srmd::RootReader reader(*options.root);
     if (!reader.is_dir("/")) {
         std::string root = reader.root().empty() ? "/" : reader.root();
-        throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+        throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
     }
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
@@ -190,7 +191,7 @@ int cmd_plan(const Args& args) {
         run(options);
         return 0;
     } catch (const std::exception& e) {
-        // ReadError already names the file; other exceptions are bugs or bad data, reported the
+        // SystemError already names the file; other exceptions are bugs or bad data, reported the
         // same way rather than aborting.
         return report_offline_failure(options.json, e);
     }

@@ -2,9 +2,9 @@
 // contract of `srmctl simulate --json`'s "ranges", with each range's "policy" and "converged".
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
-#include "ranges-json-table.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
+#include "cli/ranges-json-table.hpp"
 
 namespace srmctl {
 

@@ -2,9 +2,9 @@
 // (Reconcile), as if it had just started. Needs the polkit action org.srmd1.manage.
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
-#include "pass-words.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
+#include "cli/pass-words.hpp"
 
 namespace srmctl {
 

@@ -3,8 +3,8 @@
 // last good policy stays. Needs the polkit action org.srmd1.reload-policy.
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

@@ -1,9 +1,9 @@
 // `srmctl show ID`: one range in full, as the daemon sees it (GetRange).
 #include <cstdio>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
-#include "ranges-json-table.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
+#include "cli/ranges-json-table.hpp"
 
 namespace srmctl {
 

@@ -7,20 +7,20 @@
 #include <optional>
 #include <stdexcept>
 
-#include "commands.hpp"
-#include "error.hpp"
-#include "json-error.hpp"
-#include "json.hpp"
-#include "ownership.hpp"
-#include "policy-load.hpp"
-#include "policy-match.hpp"
-#include "policy-option.hpp"
-#include "policy-table.hpp"
-#include "ranges-json.hpp"
-#include "ranges-table.hpp"
-#include "root-reader.hpp"
-#include "simulate-apply.hpp"
-#include "snapshot.hpp"
+#include "cli/commands.hpp"
+#include "cli/json-error.hpp"
+#include "cli/policy-option.hpp"
+#include "cli/policy-table.hpp"
+#include "cli/ranges-table.hpp"
+#include "cli/simulate-apply.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/ranges-json.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "util/error.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 
@@ -70,7 +70,7 @@ int run(const SimulateOptions& options) {
     // Say plainly that the tree is missing, rather than that /proc/iomem is.
     if (!reader.is_dir("/")) {
         std::string root = reader.root().empty() ? "/" : reader.root();
-        throw srmd::ReadError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+        throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
     }
     if (options.apply) {
         ApplyOptions apply;
@@ -163,7 +163,7 @@ int cmd_simulate(const Args& args) {
     try {
         return run(options);
     } catch (const std::exception& e) {
-        // ReadError already names the file; other exceptions are bugs or bad data, reported the
+        // SystemError already names the file; other exceptions are bugs or bad data, reported the
         // same way rather than aborting.
         return report_offline_failure(options.json, e);
     }

@@ -3,8 +3,8 @@
 #include <ctime>
 #include <string>
 
-#include "bus-command.hpp"
-#include "commands.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/commands.hpp"
 
 namespace srmctl {
 

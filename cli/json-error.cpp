@@ -1,8 +1,8 @@
-#include "json-error.hpp"
+#include "cli/json-error.hpp"
 
 #include <cstdio>
 
-#include "json.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 

@@ -1,6 +1,6 @@
-#include "pass-words.hpp"
+#include "cli/pass-words.hpp"
 
-#include "bus-command.hpp"
+#include "cli/bus-command.hpp"
 
 namespace srmctl {
 

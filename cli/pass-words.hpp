@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "json.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 

@@ -1,10 +1,10 @@
-#include "policy-option.hpp"
+#include "cli/policy-option.hpp"
 
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
-#include "policy-load.hpp"
+#include "policy/policy-load.hpp"
 
 namespace srmctl {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "policy.hpp"
+#include "policy/policy.hpp"
 
 namespace srmctl {
 

@@ -1,8 +1,8 @@
-#include "policy-table.hpp"
+#include "cli/policy-table.hpp"
 
 #include <algorithm>
 
-#include "policy-match.hpp"
+#include "policy/policy-match.hpp"
 
 namespace srmctl {
 

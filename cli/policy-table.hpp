@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "ownership.hpp"
-#include "policy.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/policy.hpp"
+#include "read/snapshot.hpp"
 
 namespace srmctl {
 

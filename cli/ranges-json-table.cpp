@@ -1,11 +1,11 @@
-#include "ranges-json-table.hpp"
+#include "cli/ranges-json-table.hpp"
 
 #include <optional>
 #include <vector>
 
-#include "bus-command.hpp"
-#include "format.hpp"
-#include "ranges-table.hpp"
+#include "cli/bus-command.hpp"
+#include "cli/ranges-table.hpp"
+#include "util/format.hpp"
 
 namespace srmctl {
 

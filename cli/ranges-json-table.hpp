@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "json.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 

@@ -1,9 +1,9 @@
-#include "ranges-table.hpp"
+#include "cli/ranges-table.hpp"
 
 #include <algorithm>
 #include <optional>
 
-#include "format.hpp"
+#include "util/format.hpp"
 
 namespace srmctl {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "ownership.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "read/snapshot.hpp"
 
 namespace srmctl {
 

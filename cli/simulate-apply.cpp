@@ -1,4 +1,4 @@
-#include "simulate-apply.hpp"
+#include "cli/simulate-apply.hpp"
 
 #include <unistd.h>
 
@@ -11,17 +11,18 @@
 #include <optional>
 #include <stdexcept>
 
-#include "error.hpp"
-#include "executor.hpp"
-#include "json.hpp"
-#include "ownership.hpp"
-#include "plan.hpp"
-#include "policy-desired.hpp"
-#include "policy-match.hpp"
-#include "ranges-json.hpp"
-#include "ranges-table.hpp"
-#include "root-reader.hpp"
-#include "snapshot.hpp"
+#include "act/executor.hpp"
+#include "cli/ranges-table.hpp"
+#include "ownership/ownership.hpp"
+#include "plan/plan.hpp"
+#include "policy/policy-desired.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/plan-json.hpp"
+#include "publish/ranges-json.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "util/error.hpp"
+#include "util/json.hpp"
 
 namespace srmctl {
 
@@ -36,7 +37,7 @@ class PrivateTree {
     explicit PrivateTree(const std::string& source) {
         std::string pattern = (fs::temp_directory_path() / "srmctl-apply-XXXXXX").string();
         if (!::mkdtemp(pattern.data()))
-            throw srmd::ReadError(pattern, errno);
+            throw srmd::SystemError(pattern, errno);
         path_ = pattern;
         std::error_code ec;
         fs::copy(source, path_, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "policy.hpp"
-#include "sim-kernel.hpp"
+#include "policy/policy.hpp"
+#include "sim/sim-kernel.hpp"
 
 namespace srmctl {
 
@@ -21,7 +21,7 @@ struct ApplyOptions {
 };
 
 // Prints the result to stdout and returns the exit status: 0 when every step succeeded, 1 when
-// a range was left degraded. Throws (ReadError and others) when the tree cannot be read or
+// a range was left degraded. Throws (SystemError and others) when the tree cannot be read or
 // copied.
 int simulate_apply(const ApplyOptions& options, const srmd::Policy& policy);
 

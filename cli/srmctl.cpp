@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "srmd-config.h"
 
 namespace {

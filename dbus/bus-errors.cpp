@@ -1,4 +1,4 @@
-#include "bus-errors.hpp"
+#include "dbus/bus-errors.hpp"
 
 #include <cstring>
 

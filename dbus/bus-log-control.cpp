@@ -7,9 +7,9 @@
 // A property setter cannot wait for polkit; unprivileged callers use SetLogLevel on the Manager.
 #include <string>
 
-#include "bus-errors.hpp"
-#include "bus-service.hpp"
-#include "log.hpp"
+#include "dbus/bus-errors.hpp"
+#include "dbus/bus-service.hpp"
+#include "publish/log.hpp"
 
 namespace srmd::bus {
 

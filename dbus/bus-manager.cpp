@@ -5,14 +5,15 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "bus-errors.hpp"
-#include "bus-options.hpp"
-#include "bus-service.hpp"
-#include "competing-actors.hpp"
-#include "diagnostic.hpp"
-#include "log.hpp"
-#include "plan.hpp"
-#include "policy-match.hpp"
+#include "actors/competing-actors.hpp"
+#include "dbus/bus-errors.hpp"
+#include "dbus/bus-options.hpp"
+#include "dbus/bus-service.hpp"
+#include "plan/plan.hpp"
+#include "policy/diagnostic.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/log.hpp"
+#include "publish/plan-json.hpp"
 #include "srmd-config.h"
 
 namespace srmd::bus {

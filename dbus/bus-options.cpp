@@ -1,8 +1,8 @@
-#include "bus-options.hpp"
+#include "dbus/bus-options.hpp"
 
 #include <cstring>
 
-#include "bus-errors.hpp"
+#include "dbus/bus-errors.hpp"
 
 namespace srmd::bus {
 

@@ -1,4 +1,4 @@
-#include "bus-polkit.hpp"
+#include "dbus/bus-polkit.hpp"
 
 #include <sys/types.h>
 
@@ -6,8 +6,8 @@
 #include <cstring>
 #include <optional>
 
-#include "bus-errors.hpp"
-#include "log.hpp"
+#include "dbus/bus-errors.hpp"
+#include "publish/log.hpp"
 
 namespace srmd::bus {
 

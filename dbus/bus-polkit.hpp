@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "bus-handles.hpp"
+#include "dbus/bus-handles.hpp"
 
 namespace srmd::bus {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "bus-errors.hpp"
-#include "bus-service.hpp"
+#include "dbus/bus-errors.hpp"
+#include "dbus/bus-service.hpp"
 
 namespace srmd::bus {
 

@@ -1,12 +1,12 @@
-#include "bus-service.hpp"
+#include "dbus/bus-service.hpp"
 
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <stdexcept>
 
-#include "bus-errors.hpp"
-#include "log.hpp"
+#include "dbus/bus-errors.hpp"
+#include "publish/log.hpp"
 
 namespace srmd {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "bus-handles.hpp"
-#include "bus-polkit.hpp"
-#include "daemon.hpp"
-#include "json.hpp"
+#include "dbus/bus-handles.hpp"
+#include "dbus/bus-polkit.hpp"
+#include "service/daemon.hpp"
+#include "util/json.hpp"
 
 namespace srmd {
 

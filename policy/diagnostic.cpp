@@ -1,4 +1,4 @@
-#include "diagnostic.hpp"
+#include "policy/diagnostic.hpp"
 
 #include <algorithm>
 

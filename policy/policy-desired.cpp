@@ -1,6 +1,6 @@
-#include "policy-desired.hpp"
+#include "policy/policy-desired.hpp"
 
-#include "policy-match.hpp"
+#include "policy/policy-match.hpp"
 
 namespace srmd {
 

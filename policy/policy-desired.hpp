@@ -1,14 +1,14 @@
-// From a policy rule to what the planner works with (plan.hpp's Desired): the rule that matches a
-// range, with its owner resolved against the kernel's choice for that range.
+// From a policy rule to what the planner works with (desired.hpp's Desired): the rule that matches
+// a range, with its owner resolved against the kernel's choice for that range.
 #pragma once
 
 #include <optional>
 #include <vector>
 
-#include "ownership.hpp"
-#include "plan.hpp"
-#include "policy.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/desired.hpp"
+#include "policy/policy.hpp"
+#include "read/snapshot.hpp"
 
 namespace srmd {
 

@@ -1,4 +1,4 @@
-#include "policy-load.hpp"
+#include "policy/policy-load.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <map>
 
-#include "policy-config.h"
-#include "policy-validate.hpp"
-#include "yaml-document.hpp"
+#include "policy/policy-config.h"
+#include "policy/policy-validate.hpp"
+#include "policy/yaml-document.hpp"
 
 namespace srmd {
 

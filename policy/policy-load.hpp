@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "diagnostic.hpp"
-#include "policy.hpp"
+#include "policy/diagnostic.hpp"
+#include "policy/policy.hpp"
 
 namespace srmd {
 

@@ -1,10 +1,10 @@
-#include "policy-match.hpp"
+#include "policy/policy-match.hpp"
 
 #include <fnmatch.h>
 
 #include <algorithm>
 
-#include "format.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "json.hpp"
-#include "ownership.hpp"
-#include "policy.hpp"
-#include "snapshot.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/policy.hpp"
+#include "read/snapshot.hpp"
+#include "util/json.hpp"
 
 namespace srmd {
 

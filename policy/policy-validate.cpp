@@ -1,4 +1,4 @@
-#include "policy-validate.hpp"
+#include "policy/policy-validate.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include <limits>
 #include <map>
 
-#include "format.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 

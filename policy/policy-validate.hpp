@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "diagnostic.hpp"
-#include "policy.hpp"
-#include "yaml-document.hpp"
+#include "policy/diagnostic.hpp"
+#include "policy/policy.hpp"
+#include "policy/yaml-document.hpp"
 
 namespace srmd {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "diagnostic.hpp"
-#include "ownership.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/diagnostic.hpp"
 
 namespace srmd {
 

@@ -1,4 +1,4 @@
-#include "yaml-document.hpp"
+#include "policy/yaml-document.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>

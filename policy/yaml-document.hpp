@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "diagnostic.hpp"
+#include "policy/diagnostic.hpp"
 
 namespace srmd {
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "json.hpp"
 #include "run-program.hpp"
 #include "test-trees.hpp"
 #include "tree-compare.hpp"
+#include "util/json.hpp"
 
 namespace {
 

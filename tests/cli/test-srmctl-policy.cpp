@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "json.hpp"
 #include "run-program.hpp"
 #include "test-trees.hpp"
+#include "util/json.hpp"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "json.hpp"
 #include "run-program.hpp"
+#include "util/json.hpp"
 
 using srmd::Json;
 

@@ -1,5 +1,5 @@
 // libFuzzer entry point for parse_iomem: any byte string must either parse into a tree that keeps
-// every structural promise (tests/support/iomem-invariants.hpp) or be refused with a ReadError.
+// every structural promise (tests/support/iomem-invariants.hpp) or be refused with a SystemError.
 // Any other exception escapes and libFuzzer reports it, as it does crashes and sanitizer findings.
 #include <cstddef>
 #include <cstdint>
@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "error.hpp"
 #include "iomem-invariants.hpp"
-#include "iomem.hpp"
+#include "read/iomem.hpp"
+#include "util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -22,9 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::fprintf(stderr, "broken iomem tree: %s\n", problem.c_str());
             std::abort();
         }
-    } catch (const srmd::ReadError& e) {
+    } catch (const srmd::SystemError& e) {
         if (std::string_view(e.path()).substr(0, 11) != "/proc/iomem") {
-            std::fprintf(stderr, "ReadError without the file's path: %s\n", e.what());
+            std::fprintf(stderr, "SystemError without the file's path: %s\n", e.what());
             std::abort();
         }
     }

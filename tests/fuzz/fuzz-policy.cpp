@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "policy-load.hpp"
-#include "policy-match.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "iomem.hpp"
+#include "read/iomem.hpp"
 
 namespace srmd::testing {
 

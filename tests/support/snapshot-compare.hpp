@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "snapshot.hpp"
+#include "read/snapshot.hpp"
 
 namespace srmd::test {
 

@@ -19,7 +19,7 @@
 #include <sstream>
 
 #include "fake-kernel.hpp"
-#include "kernel-actuator.hpp"
+#include "kernel/kernel-actuator.hpp"
 #include "testbed.hpp"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <functional>
 #include <memory>
 
-#include "event-source.hpp"
+#include "kernel/udev-source.hpp"
 #include "testbed.hpp"
 
 namespace srmd {

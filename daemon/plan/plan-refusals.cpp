@@ -1,0 +1,384 @@
+// The planner's safety rules: of the steps the generators ask for, what may be done. Whatever a
+// generator asks for passes through here, so every rule that protects memory lives in this file.
+#include "plan/plan-parts.hpp"
+#include "util/format.hpp"
+
+namespace srmd::plan_detail {
+
+namespace {
+
+// What the kernel will look like after the steps accepted so far, as far as the safety rules
+// need to know: which drivers are bound and how much memory is online.
+struct DeviceState {
+    const DaxDevice* device = nullptr;
+    std::string driver;
+    int blocks = 0;
+    int online = 0;
+    std::optional<Zone> zone;
+};
+
+class SafetyCheck {
+  public:
+    explicit SafetyCheck(const RangeFacts& facts) : facts_(facts) {
+        // The range's own devices, whose memory the range already counted, and the other
+        // devices of the range's claimants (a region or hmem device reaching beyond the range),
+        // whose memory is counted here. Nothing else can be touched by a step for this range.
+        std::vector<std::size_t> outside;
+        const std::vector<DaxDevice>& all = facts.snapshot.dax_devices;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            DeviceState state;
+            state.device = &all[i];
+            state.driver = all[i].driver;
+            if (const RangeDax* dax = in_range(all[i].name)) {
+                state.blocks = dax->memory.blocks;
+                state.online = dax->memory.online;
+                state.zone = dax->memory.zone;
+            } else if (is_claimant(all[i].parent)) {
+                outside.push_back(devices_.size());
+                index_.push_back(i);
+            } else {
+                continue;
+            }
+            devices_.push_back(state);
+        }
+        if (!outside.empty())
+            count_memory(outside);
+    }
+
+    // Why `step` may not be done now, or nullopt when it may.
+    std::optional<Problem> refusal(const Step& step) const {
+        std::optional<Problem> unsafe = unsafe_reason(step);
+        if (unsafe)
+            return unsafe;
+        if (is_teardown(step) && !facts_.desired.allow_teardown)
+            return Problem{"teardown-not-allowed",
+                           "srmd would have to " + describe(step) + ", which " +
+                               teardown_words(step) + ": that is teardown, and " +
+                               rule_words(facts_.desired) +
+                               " does not allow it (set allow_teardown: true in it to let srmd "
+                               "do this)",
+                           RangeStatus::Ok};
+        return std::nullopt;
+    }
+
+    // Only the rule that protects online memory from an unbind, for the steps after a refused
+    // offline: they would have found the memory still online.
+    std::optional<Problem> unbind_refusal(const Step& step) const {
+        if (!unbinds(step))
+            return std::nullopt;
+        return unsafe_reason(step);
+    }
+
+    void apply(const Step& step) {
+        switch (step.action) {
+            case Action::OfflineMemory:
+                if (DeviceState* state = find(step.target))
+                    state->online = 0;
+                break;
+            case Action::OnlineMemory:
+                if (DeviceState* state = find(step.target)) {
+                    state->online = state->blocks;
+                    state->zone = step.zone;
+                }
+                break;
+            case Action::ReconfigureDax:
+            case Action::EnableDax:
+                if (DeviceState* state = find(step.target))
+                    state->driver = step.mode == DaxMode::Devdax ? "device_dax" : "kmem";
+                break;
+            case Action::DisableDax:
+                if (DeviceState* state = find(step.target))
+                    state->driver.clear();
+                break;
+            case Action::DisableRegion:
+            case Action::DestroyRegion:
+            case Action::ReleaseHmem:
+                // The parent's dax region goes, and its devices with it.
+                for (DeviceState& state : devices_)
+                    if (state.device->parent == step.target)
+                        state.driver.clear();
+                break;
+            case Action::EnableRegion:
+            case Action::ClaimHmem:
+                break;
+        }
+    }
+
+  private:
+    const RangeDax* in_range(const std::string& name) const {
+        for (const RangeDax& dax : facts_.range.dax)
+            if (dax.device == name)
+                return &dax;
+        return nullptr;
+    }
+
+    bool is_claimant(const std::string& name) const {
+        for (const Claimant& claimant : facts_.range.claimants)
+            if (claimant.device == name)
+                return true;
+        return false;
+    }
+
+    // One pass over every memory block, for the few devices the range did not count; most
+    // machines never need it.
+    void count_memory(const std::vector<std::size_t>& slots) {
+        std::vector<bool> kernel_zone(devices_.size(), false);
+        for (const MemoryBlock& block : facts_.snapshot.memory.blocks) {
+            for (std::size_t n = 0; n < slots.size(); ++n) {
+                if (block.dax < 0 || static_cast<std::size_t>(block.dax) != index_[n])
+                    continue;
+                DeviceState& state = devices_[slots[n]];
+                ++state.blocks;
+                if (block.state == "online") {
+                    ++state.online;
+                    // Anything but Movable may hold unmovable allocations.
+                    if (block.valid_zones.rfind("Movable", 0) != 0)
+                        kernel_zone[slots[n]] = true;
+                }
+            }
+        }
+        for (std::size_t slot : slots)
+            if (devices_[slot].online > 0)
+                devices_[slot].zone = kernel_zone[slot] ? Zone::Normal : Zone::Movable;
+    }
+
+    DeviceState* find(const std::string& name) {
+        for (DeviceState& state : devices_)
+            if (state.device->name == name)
+                return &state;
+        return nullptr;
+    }
+    const DeviceState* find(const std::string& name) const {
+        for (const DeviceState& state : devices_)
+            if (state.device->name == name)
+                return &state;
+        return nullptr;
+    }
+
+    static bool unbinds(const Step& step) {
+        switch (step.action) {
+            case Action::ReconfigureDax:
+            case Action::DisableDax:
+            case Action::DisableRegion:
+            case Action::DestroyRegion:
+            case Action::ReleaseHmem:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    static const char* teardown_words(const Step& step) {
+        switch (step.action) {
+            case Action::OfflineMemory:
+                return "takes memory away from whoever uses it";
+            case Action::DisableDax:
+            case Action::ReconfigureDax:
+                return "takes the device away from whoever uses it";
+            case Action::DisableRegion:
+            case Action::ReleaseHmem:
+                return "removes its dax region and dax devices";
+            case Action::DestroyRegion:
+                return "resets its decoders and cannot be undone";
+            default:
+                return "changes what is in use";
+        }
+    }
+
+    // Teardown takes memory or a device away from a possible user; binding and onlining do not.
+    bool is_teardown(const Step& step) const {
+        const DeviceState* state = find(step.target);
+        switch (step.action) {
+            case Action::OfflineMemory:
+                return state && state->online > 0;
+            case Action::DisableDax:
+            case Action::ReconfigureDax:
+                return state && !state->driver.empty();
+            case Action::DisableRegion:
+            case Action::DestroyRegion:
+            case Action::ReleaseHmem:
+                return true;
+            case Action::OnlineMemory:
+            case Action::EnableDax:
+            case Action::EnableRegion:
+            case Action::ClaimHmem:
+                return false;
+        }
+        return true;
+    }
+
+    // The kernel's own limits and the rules that protect memory, whatever the policy allows.
+    std::optional<Problem> unsafe_reason(const Step& step) const {
+        const DeviceState* state = find(step.target);
+        switch (step.action) {
+            case Action::OfflineMemory:
+                if (state && state->online > 0 &&
+                    (state->zone == Zone::Normal || state->zone == Zone::Mixed))
+                    return refuse(
+                        "offline-normal-refused",
+                        "srmd would have to take " + step.target + "'s memory offline, but " +
+                            (state->zone == Zone::Normal ? "it is" : "part of it is") +
+                            " online in ZONE_NORMAL: the kernel puts unmovable allocations there, "
+                            "so offlining usually fails, and such memory is to be considered "
+                            "permanently attached until reboot");
+                break;
+            case Action::OnlineMemory:
+                return kmem_refusal(step, state);
+            case Action::EnableDax:
+            case Action::ReconfigureDax:
+                if (step.action == Action::ReconfigureDax) {
+                    std::optional<Problem> unbind = online_memory_refusal(step, state);
+                    if (unbind)
+                        return unbind;
+                }
+                if (step.mode == DaxMode::SystemRam)
+                    return kmem_refusal(step, state);
+                break;
+            case Action::DisableDax:
+                return online_memory_refusal(step, state);
+            case Action::DisableRegion:
+            case Action::ReleaseHmem:
+                for (const DeviceState& child : devices_)
+                    if (child.device->parent == step.target) {
+                        std::optional<Problem> unbind = online_memory_refusal(step, &child);
+                        if (unbind)
+                            return unbind;
+                    }
+                break;
+            case Action::DestroyRegion:
+                return destroy_refusal(step);
+            case Action::EnableRegion:
+            case Action::ClaimHmem:
+                break;
+        }
+        return std::nullopt;
+    }
+
+    // Unbinding kmem from online memory leaves the range reserved until reboot, and later binds
+    // fail ("could not reserve region"); so no unbind while any of the device's blocks is online.
+    std::optional<Problem> online_memory_refusal(const Step& step, const DeviceState* state) const {
+        if (!state || state->online == 0 || state->driver.empty())
+            return std::nullopt;
+        return refuse("unbind-with-online-memory",
+                      "srmd would have to " + describe(step) + " while " + state->device->name +
+                          " has " + std::to_string(state->online) +
+                          " memory blocks online: unbinding kmem from online memory leaves the "
+                          "range unusable until reboot, so its memory must go offline first");
+    }
+
+    std::optional<Problem> destroy_refusal(const Step& step) const {
+        const CxlRegion* region = facts_.snapshot.region(step.target);
+        if (!region)
+            return std::nullopt;
+        if (region->locked.value_or(false))
+            return refuse("locked-region", "srmd would have to destroy " + region->name +
+                                               ", but it is locked: the kernel refuses to reset "
+                                               "decoders the firmware locked");
+        // Destroying a region resets its decoders: whatever memory is online in its address
+        // range, whoever's dax device it belongs to, would lose what backs it.
+        if (!region->start)
+            return std::nullopt;
+        Range span;
+        span.start = *region->start;
+        span.size = region->size;
+        for (const DeviceState& state : devices_)
+            if (state.online > 0 && overlaps_range(*state.device, span))
+                return refuse("unbind-with-online-memory",
+                              "srmd would have to destroy " + region->name + " while " +
+                                  state.device->name + " has " + std::to_string(state.online) +
+                                  " memory blocks online in its address range: destroying it "
+                                  "resets its decoders under that memory");
+        return std::nullopt;
+    }
+
+    // kmem's own refusals, checked before srmd asks: a device without a NUMA node, and one that
+    // holds no whole memory block.
+    std::optional<Problem> kmem_refusal(const Step& step, const DeviceState* state) const {
+        if (!state)
+            return std::nullopt;
+        const DaxDevice& device = *state->device;
+        if (device.target_node < 0)
+            return refuse("invalid-target-node",
+                          "srmd would have to " + describe(step) + ", but " + device.name +
+                              " has target_node " + std::to_string(device.target_node) +
+                              ": kmem refuses a device without a valid NUMA node");
+        std::uint64_t block = facts_.snapshot.memory.block_size;
+        if (block > 0 && whole_blocks(device, block) == 0)
+            return refuse("smaller-than-block", "srmd would have to " + describe(step) + ", but " +
+                                                    device.name + " (" + human_size(device.size) +
+                                                    ") holds no whole " + human_size(block) +
+                                                    " memory block: kmem rejects it");
+        return std::nullopt;
+    }
+
+    static std::uint64_t whole_blocks(const DaxDevice& device, std::uint64_t block) {
+        std::uint64_t count = 0;
+        auto add = [&](std::uint64_t start, std::uint64_t end_exclusive) {
+            std::uint64_t first = (start + block - 1) / block;
+            std::uint64_t last = end_exclusive / block;
+            if (last > first)
+                count += last - first;
+        };
+        for (const DaxMapping& mapping : device.mappings)
+            if (mapping.end >= mapping.start)
+                add(mapping.start, mapping.end + 1);
+        if (device.mappings.empty() && device.resource)
+            add(*device.resource, *device.resource + device.size);
+        return count;
+    }
+
+    static Problem refuse(std::string code, std::string message) {
+        return {std::move(code), std::move(message), RangeStatus::Ok};
+    }
+
+    const RangeFacts& facts_;
+    std::vector<DeviceState> devices_;
+    std::vector<std::size_t> index_;  // snapshot index of each device counted by count_memory
+};
+
+}  // namespace
+
+RangePlan vet(const RangeFacts& facts, const RangeIntent& intent) {
+    RangePlan plan;
+    plan.range = facts.range.id;
+    plan.problems = intent.problems;
+    SafetyCheck check(facts);
+    std::vector<int> groups;  // of the accepted steps
+    for (std::size_t i = 0; i < intent.steps.size(); ++i) {
+        const Intent& next = intent.steps[i];
+        std::optional<Problem> refusal = check.refusal(next.step);
+        if (!refusal) {
+            check.apply(next.step);
+            plan.steps.push_back(next.step);
+            groups.push_back(next.group);
+            continue;
+        }
+        // The whole group goes: what came before the refused step in it only prepared for it.
+        std::size_t dropped = intent.steps.size() - i - 1;
+        while (!groups.empty() && groups.back() == next.group) {
+            groups.pop_back();
+            plan.steps.pop_back();
+            ++dropped;
+        }
+        if (dropped > 0)
+            refusal->message += " (" + std::to_string(dropped) +
+                                (dropped == 1 ? " other step" : " other steps") +
+                                " for this range not planned either)";
+        plan.problems.push_back(std::move(*refusal));
+        // An offline that was refused leaves the memory online; say so for the unbind that
+        // depended on it, which is what an operator doing it by hand would run into next.
+        if (next.step.action == Action::OfflineMemory) {
+            for (std::size_t j = i + 1; j < intent.steps.size(); ++j) {
+                std::optional<Problem> unbind = check.unbind_refusal(intent.steps[j].step);
+                if (unbind) {
+                    plan.problems.push_back(std::move(*unbind));
+                    break;
+                }
+            }
+        }
+        break;
+    }
+    return plan;
+}
+
+}  // namespace srmd::plan_detail

@@ -1,0 +1,66 @@
+// From what a Range is to what its policy wants: an ordered list of kernel steps. Pure: the
+// planner reads a Snapshot and the Ranges and touches nothing.
+//
+// Steps keep the kernel's order — memory offline before its dax device is unbound, dax devices
+// unbound before their region is disabled, a region disabled before it is destroyed — and a
+// step that is unsafe or not allowed is not planned at all: the range gets a problem instead,
+// saying what was refused and why.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ownership/ownership.hpp"
+#include "policy/desired.hpp"
+#include "read/snapshot.hpp"
+
+namespace srmd {
+
+enum class Action {
+    OfflineMemory,   // target daxX.Y: offline every online block of the device
+    OnlineMemory,    // target daxX.Y, with zone: online every offline block
+    ReconfigureDax,  // target daxX.Y, with mode: unbind its driver and bind the other one
+    DisableDax,      // target daxX.Y: unbind its driver
+    EnableDax,       // target daxX.Y, with mode: bind kmem (system-ram) or device_dax (devdax)
+    DisableRegion,   // target regionZ: unbind from cxl_region (its dax region goes away)
+    EnableRegion,    // target regionZ: bind to cxl_region (its dax region and device come back)
+    DestroyRegion,   // target regionZ: reset its decoders and delete it
+    ReleaseHmem,     // target hmem.N: unbind from the hmem driver (its dax region goes away)
+    ClaimHmem,       // target hmem.N: bind to the hmem driver (it creates its dax region)
+};
+
+// The mode a dax device is bound for.
+enum class DaxMode { SystemRam, Devdax };
+
+struct Step {
+    Action action = Action::OfflineMemory;
+    std::string target;        // daxX.Y, regionZ or hmem.N
+    std::string range;         // Range id
+    std::string reason;        // why, in words
+    std::optional<Zone> zone;  // OnlineMemory: the zone to online into (nullopt: kernel's choice)
+    std::optional<DaxMode> mode;  // ReconfigureDax, EnableDax
+};
+
+struct RangePlan {
+    std::string range;
+    std::vector<Step> steps;
+    // What the planner refused or cannot do; they join the range's problems.
+    std::vector<Problem> problems;
+};
+
+struct Plan {
+    std::vector<RangePlan> ranges;  // in range order; ranges with nothing to do are left out
+
+    std::vector<Step> steps() const;  // every step, in order
+    bool empty() const;
+};
+
+// desired[i] is what ranges[i] should become; nullopt where no rule matched (nothing to do).
+Plan make_plan(const Snapshot& snapshot, const std::vector<Range>& ranges,
+               const std::vector<std::optional<Desired>>& desired);
+
+const char* to_string(Action action);
+const char* to_string(DaxMode mode);
+
+}  // namespace srmd

@@ -1,0 +1,47 @@
+// Steps, plans and executions as JSON.
+#include "publish/plan-json.hpp"
+
+#include "util/error.hpp"
+
+namespace srmd {
+
+Json step_to_json(const Step& step) {
+    Json json = Json::object();
+    json.set("action", to_string(step.action));
+    json.set("target", step.target);
+    json.set("range", step.range);
+    json.set("reason", step.reason);
+    if (step.zone)
+        json.set("zone", to_string(*step.zone));
+    if (step.mode)
+        json.set("mode", to_string(*step.mode));
+    return json;
+}
+
+Json plan_to_json(const Plan& plan) {
+    Json json = Json::array();
+    for (const Step& step : plan.steps())
+        json.push(step_to_json(step));
+    return json;
+}
+
+Json applied_step_to_json(const AppliedStep& applied) {
+    Json json = step_to_json(applied.step);
+    json.set("outcome", to_string(applied.result));
+    json.set("rollback", applied.rollback);
+    if (applied.result != AppliedStep::Result::Ok) {
+        json.set("errno", applied.error ? Json(errno_name(applied.error)) : Json());
+        json.set("path", applied.path);
+        json.set("message", applied.message);
+    }
+    return json;
+}
+
+Json applied_to_json(const Execution& execution) {
+    Json list = Json::array();
+    for (const AppliedStep& applied : execution.applied)
+        list.push(applied_step_to_json(applied));
+    return list;
+}
+
+}  // namespace srmd

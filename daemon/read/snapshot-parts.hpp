@@ -1,0 +1,41 @@
+// The pieces read_snapshot() is made of, one per sysfs area. Internal to the snapshot.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "read/snapshot.hpp"
+
+namespace srmd {
+
+class RootReader;
+
+// Loaded module names from /proc/modules, sorted; none when the file is missing.
+std::vector<std::string> read_modules(const RootReader& reader);
+void read_cxl(const RootReader& reader, Snapshot& snapshot);
+// Needs the iomem tree (hmem device ranges) and the CXL regions (their dax regions).
+void read_dax(const RootReader& reader, Snapshot& snapshot);
+// Needs the dax devices (which block belongs to which device).
+void read_memory(const RootReader& reader, Snapshot& snapshot);
+void read_nodes(const RootReader& reader, Snapshot& snapshot);
+
+// The parts of read_memory() that refresh_snapshot() also uses for the blocks events name.
+// One block's state and zones, `name` being its directory ("memory8"); its node and dax owner
+// are left for the caller. Throws SystemError.
+MemoryBlock read_memory_block(const RootReader& reader, const std::string& name);
+// Block id -> node, from one listing per node.
+std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader,
+                                                        const std::vector<NumaNode>& nodes);
+// Sets MemoryBlock::dax of every block from the dax devices' mappings; reads no file.
+void assign_block_dax(Snapshot& snapshot);
+
+// "/a/b/c" -> "c", and "/a/b/c" -> "/a/b".
+std::string_view base_name(std::string_view path);
+std::string_view dir_name(std::string_view path);
+// A name made of `prefix` followed by digits only ("region12" for "region").
+bool is_numbered(std::string_view name, std::string_view prefix);
+
+}  // namespace srmd

@@ -1,0 +1,172 @@
+// An immutable picture of everything srmd needs to know about the machine's Soft Reserved memory,
+// read in one pass through a RootReader. Plain data: deciding what it means is ownership.hpp's job.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "read/iomem.hpp"
+
+namespace srmd {
+
+class RootReader;
+
+// A CXL root decoder: one CXL Window (CFMWS) of host physical address space.
+struct CxlWindow {
+    std::string name;  // "decoder0.0"
+    std::string path;  // canonical sysfs directory
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+    bool cap_ram = false;
+    bool cap_pmem = false;
+    bool locked = false;
+    int interleave_ways = 0;
+};
+
+struct CxlRegion {
+    std::string name;                    // "region1"; names are not stable across boots
+    std::string path;                    // canonical sysfs directory
+    std::string window;                  // name of the root decoder it was created under
+    std::optional<std::uint64_t> start;  // nullopt while no host physical address is allocated
+    std::uint64_t size = 0;
+    // "ram" or "pmem". Kernels before 6.3 have no mode file; we infer it from the region's
+    // children (dax_regionZ or pmem_regionZ). "" when nothing tells.
+    std::string mode;
+    bool committed = false;      // commit == 1: the decoders are programmed
+    bool enabled = false;        // bound to the cxl_region driver
+    std::optional<bool> locked;  // regionZ/locked, kernel 7.1 and later
+    int interleave_ways = 0;
+    int interleave_granularity = 0;
+    std::vector<std::string> targets;  // endpoint decoders by position ("decoder2.0")
+    std::vector<std::string> memdevs;  // the memdevs behind those decoders ("mem0")
+    std::string dax_region;            // "dax_region1" when the child exists, else ""
+    bool dax_region_enabled = false;   // dax_regionZ is bound to cxl_dax_region
+};
+
+struct CxlMemdev {
+    std::string name;  // "mem0"
+    std::string path;
+    std::uint64_t serial = 0;
+    int numa_node = -1;
+    std::uint64_t ram_size = 0;
+    std::uint64_t pmem_size = 0;
+    std::string host;  // the PCI device it hangs off ("0000:0d:00.0")
+};
+
+// Who a dax region, and so its devices, belongs to, told by sysfs parentage.
+enum class DaxParentKind { Cxl, Hmem, Nd, Other };
+
+struct HmemDevice {
+    std::string name;  // "hmem.0"
+    std::string path;  // /sys/devices/platform/hmem.0 (<= 7.0) or .../hmem_platform.0/hmem.0 (7.1)
+    int id = -1;
+    std::string driver;  // "hmem" when bound, else ""
+    // The address range it was created for: its own /proc/iomem entry when the kernel lists one,
+    // else the span of its dax region's devices. nullopt when nothing tells (no dax device).
+    std::optional<std::uint64_t> start;
+    std::uint64_t size = 0;
+    bool has_dax_region = false;
+};
+
+struct DaxRegion {
+    int id = -1;
+    std::string path;  // the directory holding dax_region/
+    DaxParentKind parent_kind = DaxParentKind::Other;
+    std::string parent;  // "region1" (CXL or nd), "hmem.0"
+    std::uint64_t size = 0;
+    std::uint64_t align = 0;
+    std::uint64_t available_size = 0;
+    std::vector<std::string> devices;  // dax device names, sorted
+};
+
+struct DaxMapping {
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;  // inclusive, as the kernel prints it
+    std::uint64_t page_offset = 0;
+};
+
+struct DaxDevice {
+    std::string name;  // "dax0.0"
+    std::string path;  // canonical sysfs directory
+    DaxParentKind parent_kind = DaxParentKind::Other;
+    std::string parent;  // "region1", "hmem.0"
+    int region_id = -1;
+    std::uint64_t size = 0;
+    std::optional<std::uint64_t> resource;
+    std::vector<DaxMapping> mappings;  // by mapping index
+    int target_node = -1;
+    std::uint64_t align = 0;
+    std::string driver;  // "kmem", "device_dax", other, or "" when unbound
+};
+
+struct MemoryBlock {
+    std::uint64_t id = 0;     // memoryN; the block starts at id * block_size
+    std::string state;        // "online", "offline", "going-offline"
+    std::string valid_zones;  // online: its zone; offline: the candidate zones, default first
+    int node = -1;
+    int dax = -1;  // index into Snapshot::dax_devices, -1 for boot memory
+};
+
+struct MemoryInfo {
+    std::uint64_t block_size = 0;
+    std::string auto_online_blocks;   // "offline", "online", "online_kernel", "online_movable"
+    std::vector<MemoryBlock> blocks;  // sorted by id
+};
+
+// HMAT access class attributes (accessN/initiators/...).
+struct NumaAccess {
+    std::uint64_t read_latency = 0;  // ns
+    std::uint64_t write_latency = 0;
+    std::uint64_t read_bandwidth = 0;  // MB/s
+    std::uint64_t write_bandwidth = 0;
+    std::vector<int> initiators;
+};
+
+struct NumaNode {
+    int id = -1;
+    bool has_cpu = false;
+    bool has_memory = false;
+    std::optional<int> memory_tier;
+    std::optional<NumaAccess> access0;
+    std::optional<NumaAccess> access1;
+};
+
+// A Soft Reserved range the firmware reported (/sys/firmware/memmap), independent of whether the
+// kernel inserted it into /proc/iomem (7.0 and later only insert what hmem claims).
+struct FirmwareRange {
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;  // inclusive
+    std::string type;
+};
+
+struct Snapshot {
+    std::string root;
+    std::string kernel_release;  // /proc/sys/kernel/osrelease, "" when absent
+    std::string cmdline;
+    std::vector<std::string> modules;  // loaded modules, from /proc/modules
+    IomemTree iomem;
+    std::vector<FirmwareRange> firmware_soft_reserved;
+    std::vector<CxlWindow> windows;      // sorted by start
+    std::vector<CxlRegion> regions;      // sorted by name number
+    std::vector<CxlMemdev> memdevs;      // sorted by name number
+    std::vector<HmemDevice> hmem;        // sorted by id
+    std::vector<DaxRegion> dax_regions;  // sorted by id
+    std::vector<DaxDevice> dax_devices;  // sorted by name (region id, then device id)
+    MemoryInfo memory;
+    std::vector<NumaNode> nodes;  // sorted by id
+
+    const CxlWindow* window(std::string_view name) const;
+    const CxlRegion* region(std::string_view name) const;
+    const HmemDevice* hmem_device(std::string_view name) const;
+    const DaxDevice* dax_device(std::string_view name) const;
+    const CxlMemdev* memdev(std::string_view name) const;
+};
+
+// Reads the whole machine below reader.root(). Optional files that older kernels lack are
+// tolerated; a file that exists but is malformed throws SystemError naming it.
+Snapshot read_snapshot(const RootReader& reader);
+
+}  // namespace srmd

@@ -1,0 +1,413 @@
+#include "service/reconciler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <set>
+
+#include "policy/policy-desired.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/log.hpp"
+#include "publish/ranges-json.hpp"
+#include "util/error.hpp"
+
+namespace srmd {
+
+namespace {
+
+std::int64_t unix_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t unix_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void add_blocks(Changes& changes, const Snapshot& snapshot, std::uint64_t start,
+                std::uint64_t size) {
+    std::uint64_t block = snapshot.memory.block_size;
+    if (block == 0 || size == 0)
+        return;
+    for (std::uint64_t id = start / block; id <= (start + size - 1) / block; ++id)
+        changes.blocks.insert(id);
+}
+
+bool all_converged(const Policy& policy, const std::vector<Range>& ranges,
+                   const Snapshot& snapshot) {
+    for (const Range& range : ranges) {
+        PolicyMatch match = match_policy(policy, range, snapshot);
+        if (match.rule && !converged(range, *match.rule))
+            return false;
+    }
+    return true;
+}
+
+// Problems are logged when they appear, not at every pass: a refusal that stands for days is one
+// journal entry, and the bus always has the current list.
+void log_new_problems(const std::vector<Range>& previous, const std::vector<Range>& now) {
+    for (const Range& range : now) {
+        auto before = std::find_if(previous.begin(), previous.end(),
+                                   [&](const Range& r) { return r.id == range.id; });
+        for (std::size_t i = 0; i < range.problems.size(); ++i) {
+            const Problem& problem = range.problems[i];
+            bool repeated = std::any_of(range.problems.begin(), range.problems.begin() + i,
+                                        [&](const Problem& p) { return p.code == problem.code; });
+            bool known =
+                repeated || (before != previous.end() &&
+                             std::any_of(before->problems.begin(), before->problems.end(),
+                                         [&](const Problem& p) { return p.code == problem.code; }));
+            // A refusal is a note (the range is fine, srmd will not do what the rule asks);
+            // anything that gives the range a status is a warning.
+            if (!known)
+                log(problem.severity == RangeStatus::Ok ? LogLevel::Notice : LogLevel::Warning,
+                    range.id + ": " + problem.code + ": " + problem.message,
+                    {{"SRMD_RANGE", range.id}, {"SRMD_PROBLEM", problem.code}});
+        }
+    }
+}
+
+}  // namespace
+
+Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
+    Changes changes;
+    changes.dax = true;
+    // Memory coming or going changes its node's has_memory and memory tier, and a node the kernel
+    // made for a CPU-less range disappears with its last block; no event says so.
+    changes.nodes = true;
+    switch (step.action) {
+        case Action::OfflineMemory:
+        case Action::OnlineMemory:
+        case Action::ReconfigureDax:
+        case Action::DisableDax:
+        case Action::EnableDax:
+            if (const DaxDevice* dax = snapshot.dax_device(step.target))
+                for (const DaxMapping& m : dax->mappings)
+                    add_blocks(changes, snapshot, m.start, m.end - m.start + 1);
+            break;
+        case Action::DisableRegion:
+        case Action::EnableRegion:
+        case Action::DestroyRegion:
+            changes.cxl = true;
+            if (const CxlRegion* region = snapshot.region(step.target); region && region->start)
+                add_blocks(changes, snapshot, *region->start, region->size);
+            break;
+        case Action::ReleaseHmem:
+        case Action::ClaimHmem:
+            if (const HmemDevice* hmem = snapshot.hmem_device(step.target); hmem && hmem->start)
+                add_blocks(changes, snapshot, *hmem->start, hmem->size);
+            break;
+    }
+    return changes;
+}
+
+Reconciler::Reconciler(RootReader reader, Actuator& actuator, ReconcilerSettings settings)
+    : reader_(std::move(reader)), actuator_(actuator), settings_(std::move(settings)) {}
+
+std::string Reconciler::load_state() {
+    if (settings_.state_path.empty())
+        return "";
+    StateLoad load = srmd::load_state(settings_.state_path);
+    state_ = std::move(load.state);
+    std::string boot_id =
+        reader_.read_attr_optional("/proc/sys/kernel/random/boot_id").value_or("");
+    if (state_.in_progress) {
+        interrupted_ = state_.in_progress;
+        interrupted_range_ = state_.in_progress_range;
+        StepRecord record = *state_.in_progress;
+        record.result = "interrupted";
+        remember_step(state_, state_.in_progress_range, record);
+        state_.in_progress.reset();
+    }
+    if (state_.boot_id != boot_id) {
+        // A reboot cleared whatever made steps fail; the history stays for operators.
+        for (auto& [id, record] : state_.ranges) {
+            record.failures = 0;
+            record.retry_after = 0;
+        }
+        state_.boot_id = boot_id;
+    }
+    save();
+    return load.warning;
+}
+
+void Reconciler::set_policy(Policy policy) {
+    policy_ = std::move(policy);
+    policy_changed_ = true;
+}
+
+// Rules files and boot parameters change without events; they are looked at again whenever the
+// whole machine is read and whenever the policy changes, which is when taking control starts or
+// ends.
+void Reconciler::take_control() {
+    std::vector<CompetingActor> previous = std::move(actors_);
+    actors_ = find_competing_actors(reader_, *snapshot_);
+    bool exclusive = policy_.settings.exclusive_onlining;
+    for (const CompetingActor& actor : actors_) {
+        bool known = std::any_of(previous.begin(), previous.end(), [&](const CompetingActor& a) {
+            return a.kind == actor.kind && a.path == actor.path && a.line == actor.line;
+        });
+        if (known || actor.masked_by_srmd)
+            continue;
+        std::string where =
+            actor.path.empty()
+                ? ""
+                : " (" + actor.path + (actor.line ? ":" + std::to_string(actor.line) : "") + ")";
+        log(exclusive && actor.can_take_over ? LogLevel::Notice : LogLevel::Warning,
+            std::string("competing actor: ") + actor.what + where,
+            {{"SRMD_ACTOR", to_string(actor.kind)}, {"SRMD_PATH", actor.path}});
+    }
+    if (!settings_.act)
+        return;
+    ControlPlan plan = plan_take_control(actors_, exclusive, read_recorded_auto_online(reader_));
+    ControlOutcome outcome = carry_out_control_plan(plan, actuator_, reader_.root());
+    for (const std::string& done : outcome.done)
+        log_notice(done, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"}});
+    for (const std::string& error : outcome.errors)
+        log_error(error, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"}});
+    if (!outcome.done.empty()) {
+        // What srmd just changed is part of the machine the plan starts from.
+        snapshot_ = read_snapshot(reader_);
+        actors_ = find_competing_actors(reader_, *snapshot_);
+    }
+}
+
+void Reconciler::save() {
+    if (settings_.state_path.empty())
+        return;
+    try {
+        save_state(settings_.state_path, state_);
+    } catch (const SystemError& e) {
+        log_error(std::string("cannot save the state: ") + e.what(),
+                  {{"SRMD_PATH", e.path()}, {"ERRNO", std::to_string(e.error_number())}});
+    }
+}
+
+Snapshot Reconciler::read(const Changes& changes, const Snapshot* previous) {
+    if (changes.full || !previous)
+        return read_snapshot(reader_);
+    return refresh_snapshot(*previous, reader_, changes);
+}
+
+Plan Reconciler::plan_for(const Snapshot& snapshot, const std::vector<Range>& ranges) const {
+    return make_plan(snapshot, ranges, desired_for_ranges(policy_, ranges, snapshot));
+}
+
+Plan Reconciler::plan_now() const {
+    if (!snapshot_)
+        return {};
+    return plan_for(*snapshot_, compute_ranges(*snapshot_));
+}
+
+Json Reconciler::ranges_json() const {
+    Json json = ranges_to_json(ranges_);
+    if (snapshot_)
+        add_policy_to_ranges_json(json, ranges_, policy_, *snapshot_);
+    return json;
+}
+
+std::optional<std::int64_t> Reconciler::next_retry() const {
+    // Only what is still to come: a time already past would wake the loop at once, forever.
+    std::int64_t now = unix_seconds();
+    std::optional<std::int64_t> earliest;
+    for (const auto& [id, record] : state_.ranges)
+        if (record.retry_after > now && (!earliest || record.retry_after < *earliest))
+            earliest = record.retry_after;
+    return earliest;
+}
+
+void Reconciler::record_step(const Step& step, bool rollback) {
+    last_step_ = step;
+    StepRecord record;
+    record.time = unix_seconds();
+    record.pass = state_.passes;
+    record.action = to_string(step.action);
+    record.target = step.target;
+    record.reason = step.reason;
+    record.result = "started";
+    record.rollback = rollback;
+    state_.in_progress = record;
+    state_.in_progress_range = step.range;
+    log_info(std::string(rollback ? "rolling back: " : "") + to_string(step.action) + " " +
+                 step.target + ": " + step.reason,
+             {{"SRMD_RANGE", step.range},
+              {"SRMD_DEVICE", step.target},
+              {"SRMD_ACTION", to_string(step.action)}});
+    // Written before the kernel is touched: a crash from here on is known to have been here.
+    save();
+}
+
+void Reconciler::record_outcome(const Execution& execution) {
+    state_.in_progress.reset();
+    for (const AppliedStep& a : execution.applied) {
+        StepRecord record;
+        record.time = unix_seconds();
+        record.pass = state_.passes;
+        record.action = to_string(a.step.action);
+        record.target = a.step.target;
+        record.reason = a.step.reason;
+        record.result = to_string(a.result);
+        record.rollback = a.rollback;
+        record.error = a.error;
+        record.message = a.message;
+        remember_step(state_, a.step.range, record);
+        if (a.result != AppliedStep::Result::Ok)
+            log_warning(std::string(to_string(a.step.action)) + " " + a.step.target + " " +
+                            record.result + (a.error ? ": " + errno_name(a.error) : "") +
+                            (a.path.empty() ? "" : " at " + a.path) +
+                            (a.message.empty() ? "" : ": " + a.message),
+                        {{"SRMD_RANGE", a.step.range},
+                         {"SRMD_DEVICE", a.step.target},
+                         {"SRMD_ACTION", to_string(a.step.action)},
+                         {"SRMD_PATH", a.path},
+                         {"ERRNO", a.error ? std::to_string(a.error) : ""}});
+    }
+    for (const RangeExecution& r : execution.ranges) {
+        if (!r.degraded && !state_.ranges.count(r.range))
+            continue;
+        RangeRecord& record = state_.ranges[r.range];
+        if (r.degraded) {
+            record.failures = r.attempt;
+            record.retry_after = unix_seconds() + r.retry_after.count();
+            if (r.problem)
+                log_error(r.problem->message, {{"SRMD_RANGE", r.range}});
+        } else {
+            record.failures = 0;
+            record.retry_after = 0;
+        }
+    }
+}
+
+PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
+                             std::uint64_t events, const PassOptions& pass_options) {
+    const std::vector<std::string>& only = pass_options.only;
+    PassSummary summary;
+    summary.number = ++state_.passes;
+    summary.trigger = trigger;
+    summary.events = events;
+    summary.started = unix_micros();
+    summary.full_read = changes.full || !snapshot_;
+    auto began = std::chrono::steady_clock::now();
+    reader_.reset_counters();
+
+    try {
+        snapshot_ = read(changes, snapshot_ ? &*snapshot_ : nullptr);
+    } catch (const std::exception& e) {
+        summary.error = std::string("cannot read the machine: ") + e.what();
+        // What we had may be stale: the next pass reads everything.
+        snapshot_.reset();
+        log_error(summary.error);
+    }
+    if (snapshot_ && (summary.full_read || policy_changed_)) {
+        try {
+            take_control();
+            policy_changed_ = false;
+        } catch (const std::exception& e) {
+            log_error(std::string("cannot look at competing actors: ") + e.what());
+        }
+    }
+    summary.files = reader_.files_opened() + reader_.dirs_listed();
+
+    if (snapshot_) {
+        std::vector<Range> ranges = compute_ranges(*snapshot_);
+        Plan plan = plan_for(*snapshot_, ranges);
+
+        // A range that failed waits for its retry time; it keeps its failure meanwhile.
+        std::int64_t now = unix_seconds();
+        std::vector<RangePlan> kept;
+        std::set<std::string> wanting;  // ranges the policy still wants steps for
+        for (const RangePlan& range_plan : plan.ranges)
+            if (!range_plan.steps.empty())
+                wanting.insert(range_plan.range);
+        for (RangePlan& range_plan : plan.ranges) {
+            if (!only.empty() &&
+                std::find(only.begin(), only.end(), range_plan.range) == only.end()) {
+                range_plan.steps.clear();  // planned, reported, not acted on
+                kept.push_back(std::move(range_plan));
+                continue;
+            }
+            auto record = state_.ranges.find(range_plan.range);
+            bool waits = !pass_options.retry_now && record != state_.ranges.end() &&
+                         record->second.retry_after > now && !range_plan.steps.empty();
+            if (!waits) {
+                kept.push_back(std::move(range_plan));
+                continue;
+            }
+            ++summary.waiting;
+            range_plan.problems.push_back(
+                Problem{"retry-waiting",
+                        "the last " + std::to_string(record->second.failures) +
+                            " attempt(s) failed; the next is due in " +
+                            std::to_string(record->second.retry_after - now) + " s",
+                        RangeStatus::Degraded});
+            range_plan.steps.clear();
+            kept.push_back(std::move(range_plan));
+        }
+        plan.ranges = std::move(kept);
+        // A range that needs no step any more (someone else fixed it, or the policy changed)
+        // has nothing left to retry.
+        for (auto& [id, record] : state_.ranges)
+            if (!wanting.count(id)) {
+                record.failures = 0;
+                record.retry_after = 0;
+            }
+
+        Execution execution;
+        if (settings_.act && !plan.empty()) {
+            ExecuteOptions options;
+            options.backoff = settings_.backoff;
+            for (const auto& [id, record] : state_.ranges)
+                if (record.failures > 0)
+                    options.previous_failures[id] = record.failures;
+            options.before_step = [this](const Step& step, bool rollback) {
+                record_step(step, rollback);
+            };
+            options.should_stop = pass_options.should_stop;
+            last_step_.reset();
+            Observe observe = [this]() -> Snapshot {
+                if (!last_step_)
+                    return *snapshot_;
+                Changes after = changes_for_step(*last_step_, *snapshot_);
+                snapshot_ = refresh_snapshot(*snapshot_, reader_, after);
+                return *snapshot_;
+            };
+            try {
+                execution = execute_plan(plan, actuator_, observe, options);
+            } catch (const std::exception& e) {
+                // execute_plan reports failures as results; this is a bug or an allocation
+                // failure, and the picture of the machine can no longer be trusted.
+                summary.error = std::string("the plan could not be carried out: ") + e.what();
+                log_error(summary.error);
+                snapshot_.reset();
+            }
+            record_outcome(execution);
+        }
+        summary.stopped = execution.stopped;
+        for (const AppliedStep& a : execution.applied) {
+            ++summary.steps;
+            if (a.result != AppliedStep::Result::Ok)
+                ++summary.failed;
+        }
+
+        if (snapshot_) {
+            std::vector<Range> previous = std::move(ranges_);
+            ranges_ = summary.steps > 0 ? compute_ranges(*snapshot_) : std::move(ranges);
+            orphans_ = merge_outcome(ranges_, plan, execution);
+            log_new_problems(previous, ranges_);
+            summary.converged = all_converged(policy_, ranges_, *snapshot_);
+        }
+        summary.plan = std::move(plan);
+        summary.execution = std::move(execution);
+    }
+    summary.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - began)
+                           .count();
+    save();
+    last_ = summary;
+    return summary;
+}
+
+}  // namespace srmd

@@ -1,0 +1,75 @@
+// What srmd remembers across restarts, in $STATE_DIRECTORY/state.json (/var/lib/srmd).
+//
+// The machine itself is the truth about memory: after a restart srmd reads it again and plans
+// from what it finds, so a plan cut short by a crash or a power loss is simply planned again
+// from wherever it stopped. What the machine cannot tell is kept here:
+//   - the step srmd was in the middle of (written before the step reaches the kernel), so that a
+//     restart can say what was interrupted and check it first;
+//   - failed attempts per range and when to try again, so that a crash loop does not hammer a
+//     range that keeps failing. They count within one boot only: a reboot clears what made
+//     steps fail (leaked ranges, stuck pages), so a new boot_id starts the counts afresh;
+//   - the last steps per range, with their reasons and results, for operators.
+// What srmd changes outside the ranges when it takes control of onlining lives in /run instead
+// (competing-actors.hpp): it lasts exactly as long as the changes it records, one boot.
+// Every save writes a new file and renames it over the old one, after fsync, so that a reader
+// (or srmd after a power loss) sees either the old state or the new, never half of one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/json.hpp"
+
+namespace srmd {
+
+struct StepRecord {
+    std::int64_t time = 0;  // unix seconds
+    std::uint64_t pass = 0;
+    std::string action;  // "online-memory"
+    std::string target;  // "dax0.0"
+    std::string reason;
+    std::string result;  // "ok", "failed", ..., or "started" while in progress
+    bool rollback = false;
+    int error = 0;
+    std::string message;
+};
+
+struct RangeRecord {
+    int failures = 0;               // failed attempts in this boot
+    std::int64_t retry_after = 0;   // unix seconds; 0: no wait
+    std::vector<StepRecord> steps;  // the most recent last, at most kStepsKept
+};
+
+struct State {
+    std::string boot_id;
+    std::uint64_t passes = 0;
+    std::optional<StepRecord> in_progress;  // the step srmd was carrying out, with its range
+    std::string in_progress_range;
+    std::map<std::string, RangeRecord> ranges;
+};
+
+inline constexpr std::size_t kStepsKept = 16;
+
+Json state_to_json(const State& state);
+// Throws std::runtime_error saying what is wrong with the document.
+State state_from_json(const Json& json);
+
+struct StateLoad {
+    State state;
+    std::string warning;  // set when the file existed but could not be used
+};
+
+// A missing file is a fresh state. A file that cannot be parsed is moved aside to
+// "<path>.corrupt" (for a post-mortem) and a fresh state is returned with a warning: losing
+// retry counts is better than refusing to start.
+StateLoad load_state(const std::string& path);
+// Atomically replaces `path`. Throws SystemError (path, errno) when it cannot.
+void save_state(const std::string& path, const State& state);
+
+// A record of one step, keeping at most kStepsKept per range.
+void remember_step(State& state, const std::string& range, StepRecord record);
+
+}  // namespace srmd

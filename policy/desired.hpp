@@ -1,0 +1,27 @@
+// What the policy wants of one range, in the planner's terms: the policy library resolves its
+// rules into this (policy-desired.hpp), the planner reads it. Plain data, so that the planner
+// needs nothing else of the policy.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ownership/ownership.hpp"
+#include "read/snapshot.hpp"
+
+namespace srmd {
+
+// What the policy wants of one range, with the policy's own types resolved, so that the planner
+// does not depend on the policy library.
+struct Desired {
+    enum class Mode { SystemRam, Devdax, Offline, Ignore };
+    Owner owner = Owner::None;  // resolved: "kernel" is already the range's kernel_owner
+    Mode mode = Mode::Ignore;
+    std::optional<Zone> zone;  // SystemRam only; nullopt lets the kernel choose ("auto")
+    bool allow_teardown = false;
+    // Policy settings that apply to every range.
+    bool allow_global = false;  // may srmd do what only a global change achieves (unload cxl_acpi)
+    std::string rule;           // the matching rule's label, for reasons
+};
+
+}  // namespace srmd

@@ -1,0 +1,420 @@
+// Applying a policy: which rule a Range falls under and why the others do not, whether the Range
+// already is what its rule wants, the same in words, and the vendor default on every fixture tree.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ownership/ownership.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/ranges-json.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "test-trees.hpp"
+
+namespace srmd {
+namespace {
+
+namespace fs = std::filesystem;
+
+Policy policy_from(const std::string& text) {
+    PolicyLoad load = parse_policy_text(text, "/etc/srmd/policy.d/10-test.yaml");
+    for (const Diagnostic& diagnostic : load.diagnostics)
+        ADD_FAILURE() << format_diagnostic(diagnostic);
+    return load.policy ? *load.policy : Policy{};
+}
+
+// A CXL range of 16 GiB in decoder0.0, held by CXL as system RAM in ZONE_MOVABLE, fully online:
+// the state the vendor default wants for a CXL expander.
+Range cxl_range() {
+    Range range;
+    range.id = "r2080000000";
+    range.start = 0x2080000000;
+    range.size = 16ull << 30;
+    range.window = "decoder0.0";
+    range.soft_reserved = true;
+    range.claimants = {{Claimant::Kind::Cxl, "region1", range.start, range.size, true, true}};
+    range.kernel_owner = Owner::Cxl;
+    range.owner = Owner::Cxl;
+    RangeDax dax;
+    dax.device = "dax1.0";
+    dax.driver = "kmem";
+    dax.size = range.size;
+    dax.target_node = 2;
+    dax.memory = {8, 8, Zone::Movable};
+    range.dax = {dax};
+    range.mode = RangeMode::SystemRam;
+    return range;
+}
+
+// region1 interleaved over two memdevs.
+Snapshot cxl_snapshot() {
+    Snapshot snapshot;
+    CxlRegion region;
+    region.name = "region1";
+    region.memdevs = {"mem0", "mem1"};
+    snapshot.regions = {region};
+    CxlMemdev mem0;
+    mem0.name = "mem0";
+    mem0.serial = 0xa0;
+    CxlMemdev mem1;
+    mem1.name = "mem1";
+    mem1.serial = 0xb1;
+    snapshot.memdevs = {mem0, mem1};
+    return snapshot;
+}
+
+PolicyRule rule_with(PolicyMode mode, PolicyOwner owner = PolicyOwner::Kernel,
+                     PolicyZone zone = PolicyZone::Movable) {
+    PolicyRule rule;
+    rule.name = "r";
+    rule.file_name = "10-test.yaml";
+    rule.position = {3, 5};
+    rule.mode = mode;
+    rule.owner = owner;
+    rule.zone = zone;
+    return rule;
+}
+
+std::vector<std::string> failures_for(const std::string& match, const Range& range) {
+    Policy policy = policy_from(
+        "version: 1\nrules:\n  - name: r\n    mode: ignore\n    match: " + match + "\n");
+    if (policy.rules.empty())
+        return {"(policy refused)"};
+    return match_failures(policy.rules[0], range, cxl_snapshot());
+}
+
+using Lines = std::vector<std::string>;
+
+TEST(PolicyMatch, EachConditionMatchesAndSaysWhyNot) {
+    Range range = cxl_range();
+    EXPECT_EQ(failures_for("{}", range), Lines{});
+    EXPECT_EQ(failures_for("{start: 0x2080000000}", range), Lines{});
+    EXPECT_EQ(failures_for("{start: 0x2000000000}", range),
+              Lines{"start: the range starts at 0x2080000000, not 0x2000000000"});
+    EXPECT_EQ(failures_for("{address: 0x247fffffff}", range), Lines{});
+    EXPECT_EQ(failures_for("{address: 0x2480000000}", range),
+              Lines{"address: 0x2480000000 is outside the range (0x2080000000-0x247fffffff)"});
+    EXPECT_EQ(failures_for("{min_size: 16G, max_size: 16G}", range), Lines{});
+    EXPECT_EQ(failures_for("{min_size: 32G}", range),
+              Lines{"min_size: the range is 16 GiB, less than 32 GiB"});
+    EXPECT_EQ(failures_for("{max_size: 8G}", range),
+              Lines{"max_size: the range is 16 GiB, more than 8 GiB"});
+    EXPECT_EQ(failures_for("{window: \"decoder0.*\"}", range), Lines{});
+    EXPECT_EQ(failures_for("{window: \"decoder1.*\"}", range),
+              Lines{"window: decoder0.0 does not match 'decoder1.*'"});
+    EXPECT_EQ(failures_for("{region: \"region[0-9]\"}", range), Lines{});
+    EXPECT_EQ(failures_for("{region: region2}", range),
+              Lines{"region: region1 does not match 'region2'"});
+    EXPECT_EQ(failures_for("{serial: 0xb1}", range), Lines{});
+    EXPECT_EQ(failures_for("{serial: [0xc2, 0xa0]}", range), Lines{});
+    EXPECT_EQ(failures_for("{serial: 0xc2}", range),
+              Lines{"serial: the range's memdevs have serial 0xa0, 0xb1, none of those listed"});
+    EXPECT_EQ(failures_for("{target_node: [1, 2]}", range), Lines{});
+    EXPECT_EQ(failures_for("{target_node: 3}", range),
+              Lines{"target_node: the range's dax devices target node 2, none of those listed"});
+    EXPECT_EQ(failures_for("{kernel_owner: cxl}", range), Lines{});
+    EXPECT_EQ(failures_for("{kernel_owner: hmem}", range),
+              Lines{"kernel_owner: the kernel gives the range to cxl, not hmem"});
+    EXPECT_EQ(failures_for("{soft_reserved: true}", range), Lines{});
+    EXPECT_EQ(failures_for("{soft_reserved: false}", range),
+              Lines{"soft_reserved: the range is Soft Reserved"});
+    // Every failed condition is listed, in the order of the schema.
+    EXPECT_EQ(failures_for("{soft_reserved: false, min_size: 1T}", range),
+              (Lines{"min_size: the range is 16 GiB, less than 1 TiB",
+                     "soft_reserved: the range is Soft Reserved"}));
+}
+
+TEST(PolicyMatch, ConditionsOnThingsTheRangeLacks) {
+    Range hmem;
+    hmem.id = "r40000000";
+    hmem.start = 0x40000000;
+    hmem.size = 512ull << 20;
+    hmem.soft_reserved = true;
+    hmem.claimants = {{Claimant::Kind::Hmem, "hmem.0", hmem.start, hmem.size, true, true}};
+    hmem.kernel_owner = Owner::Hmem;
+    hmem.owner = Owner::Hmem;
+    EXPECT_EQ(failures_for("{window: \"*\"}", hmem),
+              Lines{"window: the range lies in no CXL window"});
+    EXPECT_EQ(failures_for("{region: \"*\"}", hmem),
+              Lines{"region: no CXL region claims the range"});
+    EXPECT_EQ(failures_for("{serial: 1}", hmem),
+              Lines{"serial: no CXL memdev lies behind the range"});
+    EXPECT_EQ(failures_for("{target_node: 0}", hmem),
+              Lines{"target_node: the range has no dax device"});
+}
+
+TEST(PolicyMatch, FirstMatchWinsAndEarlierRulesSayWhyNot) {
+    Policy policy = policy_from(
+        "version: 1\n"
+        "rules:\n"
+        "  - name: app\n"
+        "    match: {serial: 0x99}\n"
+        "    owner: cxl\n"
+        "    mode: devdax\n"
+        "  - name: small\n"
+        "    match: {max_size: 1G}\n"
+        "    mode: offline\n"
+        "  - name: cxl\n"
+        "    match: {kernel_owner: cxl}\n"
+        "    mode: system-ram\n"
+        "  - name: rest\n"
+        "    mode: ignore\n");
+    ASSERT_EQ(policy.rules.size(), 4u);
+    PolicyMatch match = match_policy(policy, cxl_range(), cxl_snapshot());
+    ASSERT_EQ(match.rule, &policy.rules[2]);
+    ASSERT_EQ(match.misses.size(), 2u);
+    EXPECT_EQ(match.misses[0].rule, &policy.rules[0]);
+    EXPECT_EQ(match.misses[0].reasons,
+              Lines{"serial: the range's memdevs have serial 0xa0, 0xb1, none of those listed"});
+    EXPECT_EQ(match.misses[1].reasons, Lines{"max_size: the range is 16 GiB, more than 1 GiB"});
+
+    Policy none = policy_from(
+        "version: 1\nrules:\n  - name: a\n    match: {min_size: 1T}\n"
+        "    mode: ignore\n");
+    PolicyMatch nothing = match_policy(none, cxl_range(), cxl_snapshot());
+    EXPECT_EQ(nothing.rule, nullptr);
+    EXPECT_EQ(nothing.misses.size(), 1u);
+}
+
+TEST(PolicyMatch, ConvergedSystemRam) {
+    Range range = cxl_range();
+    EXPECT_TRUE(converged(range, rule_with(PolicyMode::SystemRam)));
+    EXPECT_TRUE(converged(range, rule_with(PolicyMode::SystemRam, PolicyOwner::Cxl)));
+    EXPECT_TRUE(
+        converged(range, rule_with(PolicyMode::SystemRam, PolicyOwner::Kernel, PolicyZone::Auto)));
+    EXPECT_FALSE(converged(
+        range, rule_with(PolicyMode::SystemRam, PolicyOwner::Kernel, PolicyZone::Normal)));
+    EXPECT_FALSE(converged(range, rule_with(PolicyMode::SystemRam, PolicyOwner::Hmem)));
+
+    Range partly = range;
+    partly.dax[0].memory.online = 7;
+    EXPECT_FALSE(converged(partly, rule_with(PolicyMode::SystemRam)));
+    Range no_blocks = range;
+    no_blocks.dax[0].memory = {0, 0, std::nullopt};
+    EXPECT_FALSE(converged(no_blocks, rule_with(PolicyMode::SystemRam)));
+    Range mixed = range;
+    mixed.dax[0].memory.zone = Zone::Mixed;
+    EXPECT_FALSE(converged(mixed, rule_with(PolicyMode::SystemRam)));
+    EXPECT_TRUE(
+        converged(mixed, rule_with(PolicyMode::SystemRam, PolicyOwner::Kernel, PolicyZone::Auto)));
+    Range conflict = range;
+    conflict.status = RangeStatus::Conflict;
+    EXPECT_FALSE(converged(conflict, rule_with(PolicyMode::SystemRam)));
+    Range partial = range;
+    partial.status = RangeStatus::PartialCoverage;
+    EXPECT_FALSE(converged(partial, rule_with(PolicyMode::SystemRam)));
+    // Other problems do not stop a range from being what its policy wants.
+    Range unaligned = range;
+    unaligned.status = RangeStatus::Unaligned;
+    EXPECT_TRUE(converged(unaligned, rule_with(PolicyMode::SystemRam)));
+    // owner kernel follows the kernel: a range the kernel gives to hmem but CXL holds is off.
+    Range taken = range;
+    taken.kernel_owner = Owner::Hmem;
+    EXPECT_FALSE(converged(taken, rule_with(PolicyMode::SystemRam)));
+    EXPECT_TRUE(converged(taken, rule_with(PolicyMode::SystemRam, PolicyOwner::Cxl)));
+}
+
+TEST(PolicyMatch, ConvergedDevdaxOfflineIgnore) {
+    Range system_ram = cxl_range();
+    Range devdax = cxl_range();
+    devdax.mode = RangeMode::Devdax;
+    devdax.dax[0].driver = "device_dax";
+    devdax.dax[0].memory = {0, 0, std::nullopt};
+    Range unbound = devdax;
+    unbound.mode = RangeMode::Unbound;
+    unbound.owner = Owner::None;
+    unbound.dax[0].driver = "";
+
+    EXPECT_TRUE(converged(devdax, rule_with(PolicyMode::Devdax)));
+    EXPECT_FALSE(converged(system_ram, rule_with(PolicyMode::Devdax)));
+    EXPECT_FALSE(converged(unbound, rule_with(PolicyMode::Devdax)));
+
+    EXPECT_TRUE(converged(unbound, rule_with(PolicyMode::Offline)));  // owner none is fine
+    EXPECT_FALSE(converged(devdax, rule_with(PolicyMode::Offline)));
+    EXPECT_FALSE(converged(system_ram, rule_with(PolicyMode::Offline)));
+    Range offline_kmem = system_ram;  // kmem bound, every block offline
+    offline_kmem.dax[0].memory = {8, 0, std::nullopt};
+    EXPECT_TRUE(converged(offline_kmem, rule_with(PolicyMode::Offline)));
+    EXPECT_FALSE(converged(offline_kmem, rule_with(PolicyMode::Offline, PolicyOwner::Hmem)));
+
+    Range conflict = unbound;
+    conflict.status = RangeStatus::Conflict;
+    for (const Range* range : {&system_ram, &devdax, &unbound, &conflict})
+        EXPECT_TRUE(converged(*range, rule_with(PolicyMode::Ignore)));
+}
+
+TEST(PolicyMatch, GapsSayWhatNeedsTeardown) {
+    Range range = cxl_range();
+    range.kernel_owner = Owner::Hmem;
+    range.owner = Owner::Hmem;
+    range.dax[0].memory = {8, 6, Zone::Normal};
+    std::vector<ConvergenceGap> gaps =
+        convergence_gaps(range, rule_with(PolicyMode::SystemRam, PolicyOwner::Cxl));
+    ASSERT_EQ(gaps.size(), 3u);
+    EXPECT_EQ(gaps[0].message, "held by hmem; the rule wants cxl");
+    EXPECT_TRUE(gaps[0].needs_teardown);
+    EXPECT_EQ(gaps[1].message,
+              "dax1.0 has 6 of 8 memory blocks online; the rule wants all of them");
+    EXPECT_FALSE(gaps[1].needs_teardown);
+    EXPECT_EQ(gaps[2].message, "dax1.0's memory is online in zone normal; the rule wants movable");
+    EXPECT_TRUE(gaps[2].needs_teardown);
+}
+
+TEST(PolicyMatch, ExplainInWords) {
+    Policy policy = policy_from(
+        "version: 1\n"
+        "rules:\n"
+        "  - name: app\n"
+        "    match: {serial: 0x99, max_size: 1G}\n"
+        "    owner: cxl\n"
+        "    mode: devdax\n"
+        "  - name: default\n"
+        "    mode: system-ram\n"
+        "    zone: normal\n");
+    Range range = cxl_range();
+    EXPECT_EQ(explain(policy, range, cxl_snapshot()),
+              (Lines{
+                  "r2080000000: 0x2080000000, 16 GiB, in decoder0.0, Soft Reserved",
+                  "  the kernel gives it to cxl; held by cxl as system-ram; status ok",
+                  "rule 10-test.yaml:3 app does not match:",
+                  "  max_size: the range is 16 GiB, more than 1 GiB",
+                  "  serial: the range's memdevs have serial 0xa0, 0xb1, none of those listed",
+                  "rule 10-test.yaml:7 default matches: it has no conditions",
+                  "  it wants owner kernel (cxl for this range), mode system-ram, zone normal, no "
+                  "teardown",
+                  "not converged; what would have to change:",
+                  "  dax1.0's memory is online in zone movable; the rule wants normal (needs "
+                  "teardown, which the rule does not allow)",
+                  "srmd will not do this on its own: set allow_teardown: true in rule 'default', "
+                  "or make the change by hand",
+              }));
+
+    policy.rules[1].zone = PolicyZone::Movable;
+    Lines converged_lines = explain(policy, range, cxl_snapshot());
+    EXPECT_EQ(converged_lines.back(), "converged: the range already is what the rule wants");
+
+    Policy none = policy_from(
+        "version: 1\nrules:\n  - name: big\n    match: {min_size: 1T}\n"
+        "    mode: ignore\n");
+    Lines unmatched = explain(none, range, cxl_snapshot());
+    ASSERT_EQ(unmatched.size(), 5u);
+    EXPECT_EQ(unmatched[3], "  min_size: the range is 16 GiB, less than 1 TiB");
+    EXPECT_EQ(unmatched[4],
+              "no rule matches: srmd leaves this range as it is; to change that, make one of the "
+              "rules above match (each line says what differs) or add a rule for it");
+}
+
+TEST(PolicyMatch, PolicyJson) {
+    PolicyRule rule = rule_with(PolicyMode::SystemRam);
+    rule.name = "default";
+    rule.file_name = "50-default.yaml";
+    rule.position = {16, 5};
+    EXPECT_EQ(policy_to_json(&rule).dump(),
+              R"({"rule":"50-default.yaml:16 default","owner":"kernel","mode":"system-ram",)"
+              R"("zone":"movable"})");
+    rule.mode = PolicyMode::Devdax;
+    rule.owner = PolicyOwner::Cxl;
+    EXPECT_EQ(policy_to_json(&rule).dump(),
+              R"({"rule":"50-default.yaml:16 default","owner":"cxl","mode":"devdax","zone":null})");
+    EXPECT_TRUE(policy_to_json(nullptr).is_null());
+}
+
+// ---- The vendor default on every fixture tree ----
+
+const char* const groups[] = {"kernel-6.1", "constructed"};
+
+std::vector<std::string> all_trees() {
+    std::vector<std::string> trees;
+    for (const char* group : groups) {
+        fs::path dir = fs::path(test::fixture(group));
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec))
+            continue;
+        for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+            std::string name = entry.path().filename().string();
+            if (entry.is_directory() && name[0] != '.' &&
+                (fs::is_directory(entry.path() / "proc") || fs::is_directory(entry.path() / "sys")))
+                trees.push_back(std::string(group) + "/" + name);
+        }
+    }
+    std::sort(trees.begin(), trees.end());
+    return trees;
+}
+
+Policy vendor_default() {
+    const char* base = std::getenv("SRMD_POLICY");
+    PolicyLoad load = load_policy_dirs({std::string(base ? base : "policy") + "/vendor"});
+    EXPECT_TRUE(load.policy);
+    return load.policy ? *load.policy : Policy{};
+}
+
+// Range id -> converged under the vendor default (keep the kernel's owner, system RAM, movable),
+// worked out from what each tree holds.
+const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
+    // hmem holds the range (kernel 6.1 lets hmem win), all 8 blocks online movable.
+    {"kernel-6.1/both", {{"r100000000", true}}},
+    {"kernel-6.1/cxl-no-region", {}},
+    {"kernel-6.1/cxl-pmem-region", {}},
+    // device_dax: the policy wants system RAM.
+    {"kernel-6.1/hmem-devdax", {{"r40000000", false}}},
+    // Online, but in ZONE_NORMAL.
+    {"kernel-6.1/hmem-high-kmem-normal", {{"r140000000", false}}},
+    {"kernel-6.1/hmem-kmem-movable", {{"r40000000", true}}},
+    // CXL and hmem both claim it: a conflict srmd does not act on.
+    {"constructed/conflict-6x", {{"r850000000", false}}},
+    // One devdax range, one with its dax device unbound.
+    {"constructed/devdax", {{"r2080000000", false}, {"r2480000000", false}}},
+    // hmem, online in ZONE_NORMAL.
+    {"constructed/hmem-only", {{"r2080000000", false}}},
+    {"constructed/hmem-platform-71", {{"r100000000", true}}},
+    {"constructed/locked-region", {{"r1050000000", true}}},
+    {"constructed/partial-coverage", {{"ra90000000", false}}},
+    // The region never committed, so the kernel's owner is hmem, which holds it online movable.
+    {"constructed/region-assembly-failure", {{"r850000000", true}}},
+    {"constructed/two-windows-kmem", {{"r2080000000", true}, {"r2480000000", true}}},
+    // The first range is unaligned but fully online movable; the second has no driver.
+    {"constructed/unaligned", {{"r100000000", true}, {"r180000000", false}}},
+};
+
+TEST(PolicyMatch, VendorDefaultOnEveryFixtureTree) {
+    Policy policy = vendor_default();
+    ASSERT_EQ(policy.rules.size(), 1u);
+    std::vector<std::string> trees = all_trees();
+    ASSERT_FALSE(trees.empty()) << "no fixture trees under " << test::fixture("");
+    for (const std::string& tree : trees) {
+        SCOPED_TRACE(tree);
+        auto expected = vendor_converged.find(tree);
+        ASSERT_NE(expected, vendor_converged.end()) << "add this tree to vendor_converged";
+        RootReader reader(test::fixture(tree));
+        Snapshot snapshot = read_snapshot(reader);
+        std::vector<Range> ranges = compute_ranges(snapshot);
+        std::map<std::string, bool> actual;
+        for (const Range& range : ranges) {
+            PolicyMatch match = match_policy(policy, range, snapshot);
+            ASSERT_EQ(match.rule, &policy.rules[0]) << range.id;
+            EXPECT_TRUE(match.misses.empty());
+            actual[range.id] = converged(range, *match.rule);
+        }
+        EXPECT_EQ(actual, expected->second);
+
+        // The simulate JSON gains exactly "policy" and "converged" per range.
+        Json json = ranges_to_json(ranges);
+        add_policy_to_ranges_json(json, ranges, policy, snapshot);
+        ASSERT_EQ(json.as_array().size(), ranges.size());
+        for (std::size_t i = 0; i < ranges.size(); ++i) {
+            const Json& item = json.as_array()[i];
+            ASSERT_TRUE(item.find("policy"));
+            EXPECT_EQ(item.find("policy")->find("rule")->as_string(), policy.rules[0].label());
+            EXPECT_EQ(item.find("converged")->as_bool(), actual[ranges[i].id]);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace srmd

@@ -1,0 +1,104 @@
+// The state file: what survives a restart, written so that a crash never leaves half of it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "service/state-store.hpp"
+#include "test-trees.hpp"
+
+namespace srmd {
+namespace {
+
+namespace fs = std::filesystem;
+
+State sample() {
+    State s;
+    s.boot_id = "7d1c9a0e";
+    s.passes = 12;
+    StepRecord step;
+    step.time = 1700000000;
+    step.pass = 12;
+    step.action = "offline-memory";
+    step.target = "dax0.0";
+    step.reason = "rule wants devdax";
+    step.result = "started";
+    s.in_progress = step;
+    s.in_progress_range = "r140000000";
+    RangeRecord& r = s.ranges["r140000000"];
+    r.failures = 2;
+    r.retry_after = 1700000060;
+    StepRecord done = step;
+    done.result = "failed";
+    done.error = 16;
+    done.message = "device busy";
+    r.steps.push_back(done);
+    return s;
+}
+
+TEST(StateStore, RoundTripsEveryField) {
+    State s = sample();
+    Json j = state_to_json(s);
+    State back = state_from_json(Json::parse(j.dump()));
+    EXPECT_EQ(state_to_json(back), j);
+    ASSERT_TRUE(back.in_progress);
+    EXPECT_EQ(back.in_progress->target, "dax0.0");
+    EXPECT_EQ(back.in_progress_range, "r140000000");
+    EXPECT_EQ(back.ranges.at("r140000000").failures, 2);
+    EXPECT_EQ(back.ranges.at("r140000000").steps.at(0).error, 16);
+}
+
+TEST(StateStore, SaveReplacesAtomicallyAndLoadsBack) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    save_state(path, sample());
+    State other = sample();
+    other.passes = 13;
+    save_state(path, other);
+    EXPECT_FALSE(fs::exists(path + ".new"));  // no temporary left behind
+    StateLoad load = load_state(path);
+    EXPECT_EQ(load.warning, "");
+    EXPECT_EQ(load.state.passes, 13u);
+}
+
+TEST(StateStore, MissingFileIsAFreshState) {
+    srmd::test::TempDir dir;
+    StateLoad load = load_state(dir.path() + "/state.json");
+    EXPECT_EQ(load.warning, "");
+    EXPECT_EQ(load.state.passes, 0u);
+    EXPECT_FALSE(load.state.in_progress);
+}
+
+// A torn or foreign file must not stop the daemon: it is kept aside for a post-mortem.
+TEST(StateStore, CorruptFileIsMovedAsideWithAWarning) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::ofstream(path) << "{\"version\": 1, \"ranges\": {\"r1\": ";
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("moved it to " + path + ".corrupt"), std::string::npos)
+        << load.warning;
+    EXPECT_TRUE(fs::exists(path + ".corrupt"));
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(load.state.passes, 0u);
+}
+
+TEST(StateStore, UnknownVersionIsRefused) {
+    Json j = state_to_json(sample());
+    j.set("version", 99);
+    EXPECT_THROW(state_from_json(j), std::runtime_error);
+}
+
+TEST(StateStore, KeepsOnlyTheLastStepsOfARange) {
+    State s;
+    for (int i = 0; i < 40; ++i) {
+        StepRecord r;
+        r.action = "online-memory";
+        r.target = "dax" + std::to_string(i) + ".0";
+        remember_step(s, "r1", r);
+    }
+    ASSERT_EQ(s.ranges["r1"].steps.size(), kStepsKept);
+    EXPECT_EQ(s.ranges["r1"].steps.back().target, "dax39.0");
+}
+
+}  // namespace
+}  // namespace srmd
