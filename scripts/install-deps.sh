@@ -19,9 +19,22 @@ PACKAGES=(
     python3-dbusmock libxml2-utils
     # scripts
     python3 util-linux
-    # the VM lane (tests/vm/run): QEMU, and what its initramfs is built from
+    # the VM lane (tests/vm/run): QEMU (upgraded to 10 from bookworm-backports below), and what
+    # its initramfs is built from; kexec-tools for the firmware-style regions on 7.2, numactl
+    # to use CXL memory in the guest
     qemu-system-x86 busybox-static kmod cpio udev dbus-daemon dbus-system-bus-common systemd jq
+    kexec-tools numactl
 )
+
+# Volatile CXL memory needs QEMU 10, which bookworm has in bookworm-backports only. It is
+# installed from there alone (4 packages: qemu-system-x86, -common, -data and seabios), through a
+# private apt configuration (scripts/debian-apt.sh) so the host's sources stay as they are.
+QEMU_MIN=1:10.0
+qemu_is_new() {
+    local version
+    version=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null) || return 1
+    dpkg --compare-versions "$version" ge "$QEMU_MIN"
+}
 
 # One dpkg-query for all of them keeps a warm run well under a second.
 installed=" $(dpkg-query -W -f='${Package}:${db:Status-Status} ' "${PACKAGES[@]}" 2>/dev/null || true) "
@@ -30,17 +43,16 @@ for package in "${PACKAGES[@]}"; do
     [[ $installed == *" $package:installed "* ]] || missing+=("$package")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && qemu_is_new; then
     exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: missing packages: ${missing[*]}${missing[*]:+; }QEMU 10 wanted" >&2
     echo "install-deps: run as root (or install them yourself) to continue" >&2
     exit 1
 fi
 
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -51,6 +63,18 @@ run() {
         exit 1
     fi
 }
-run apt-get update -q
-run apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    run apt-get update -q
+    run apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if ! qemu_is_new; then
+    echo "install-deps: installing QEMU 10 from bookworm-backports"
+    . "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
+    apt_dir=$(mktemp -d)
+    trap 'rm -f "$log"; rm -rf "$apt_dir"' EXIT
+    private_apt "$apt_dir" bookworm bookworm-updates bookworm-security bookworm-backports || exit 1
+    run apt-get "${PRIVATE_APT[@]}" install -y -q --no-install-recommends \
+        -t bookworm-backports qemu-system-x86
+fi
 echo "install-deps: done"

@@ -10,8 +10,17 @@
 #   -N SIZE        a second, CPU-less NUMA node of SIZE, entirely Soft Reserved, with HMAT; it
 #                  starts at 4 GiB plus whatever of -m lies above 2 GiB (-m 3072M: at 5 GiB)
 #   -x             the emulated CXL topology: one type-3 device with 256 MiB of pmem in a 4 GiB
-#                  window. Its memory must never be onlined: QEMU 7.2 emulates it as MMIO, and a
+#                  window. Its memory must never be onlined: QEMU emulates it as MMIO, and a
 #                  guest that runs on it crashes.
+#   -X SIZE        volatile CXL memory: one type-3 device with SIZE of ram (serial 0x2) behind a
+#                  host bridge with HDM decoders, in a 4 GiB window of its own NUMA node (a node 0
+#                  SRAT entry is added when -N is not given: CXL memory on node 0 crashes QEMU
+#                  10.0.2 at the first online_movable). Not with -x.
+#   -S SIZE@START  Soft Reserved that is not RAM in the e820 (inside the CXL window of -X)
+#   -K SERIES      the guest kernel's series (default 6.1). 7.2 gets the settings without which
+#                  CXL regions fail (no hypervisor CPUID bit; see vm-kernel-7.2.md) and
+#                  memhp_default_state=offline, unless -d
+#   -d             keep the kernel's default onlining (Debian 7.x: online at boot, ZONE_NORMAL)
 #   -e NAME        the scenario to run (vmtest.scenario=NAME)
 #   -I             interactive: the console on this terminal and a shell in the guest
 #   -m SIZE        RAM of node 0 (default 2048M)     -c N   vCPUs (default 2)
@@ -34,6 +43,10 @@ outdir=
 soft_reserved=()
 numa_node=
 cxl=
+cxl_ram=
+soft_reserved_mmio=()
+series=6.1
+debian_default=
 scenario=
 interactive=
 verbose=
@@ -42,14 +55,18 @@ cpus=2
 time_limit=300
 extra_append=
 
-while getopts "k:i:o:s:N:xe:Im:c:t:a:v" option; do
+while getopts "k:i:o:s:S:N:xX:K:de:Im:c:t:a:v" option; do
     case $option in
         k) kernel=$OPTARG ;;
         i) initrd=$OPTARG ;;
         o) outdir=$OPTARG ;;
         s) soft_reserved+=("$OPTARG") ;;
         N) numa_node=$OPTARG ;;
+        S) soft_reserved_mmio+=("$OPTARG") ;;
         x) cxl=1 ;;
+        X) cxl_ram=$OPTARG ;;
+        K) series=$OPTARG ;;
+        d) debian_default=1 ;;
         e) scenario=$OPTARG ;;
         I) interactive=1 ;;
         m) memory=$OPTARG ;;
@@ -57,13 +74,14 @@ while getopts "k:i:o:s:N:xe:Im:c:t:a:v" option; do
         t) time_limit=$OPTARG ;;
         a) extra_append=$OPTARG ;;
         v) verbose=1 ;;
-        *) die "usage: run-vm.sh -k VMLINUZ -i INITRD -o OUTDIR [-s SIZE@START] [-N SIZE] [-x] [-e NAME] [-I] [-m SIZE] [-c N] [-t S] [-a ARGS] [-v] [-- QEMU_ARGS]" ;;
+        *) die "usage: run-vm.sh -k VMLINUZ -i INITRD -o OUTDIR [-K SERIES] [-d] [-s|-S SIZE@START] [-N SIZE] [-x|-X SIZE] [-e NAME] [-I] [-m SIZE] [-c N] [-t S] [-a ARGS] [-v] [-- QEMU_ARGS]" ;;
     esac
 done
 shift $((OPTIND - 1))
 [ -f "$kernel" ] || die "-k: '$kernel' is not a file"
 [ -f "$initrd" ] || die "-i: '$initrd' is not a file"
 [ -n "$outdir" ] || die "-o OUTDIR is required"
+[ -z "$cxl" ] || [ -z "$cxl_ram" ] || die "-x and -X do not go together"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (package qemu-system-x86)"
 
 # SIZE with an M or G suffix, in MiB.
@@ -81,7 +99,15 @@ mkdir -p "$outdir/captures"
 # panic=-1 with -no-reboot turns a panic into QEMU exiting at once; oops=panic makes an oops one.
 append="console=ttyS0 nokaslr panic=-1 oops=panic quiet"
 machine=q35
+cpu=max
 qemu_args=()
+if [ "$series" != 6.1 ]; then
+    # With the hypervisor CPUID bit, 7.2 refuses every CXL region commit ("Failed to
+    # synchronize CPU cache state").
+    cpu=max,-hypervisor
+    # Debian's 7.x onlines hot-added memory at once, in ZONE_NORMAL: a scenario of its own (-d).
+    [ -n "$debian_default" ] || append+=" memhp_default_state=offline"
+fi
 
 node0_mib=$(mebibytes "$memory")
 if [ -n "$numa_node" ]; then
@@ -103,6 +129,10 @@ if [ -n "$numa_node" ]; then
         -numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G)
     # The whole of node 1 becomes Soft Reserved; "-1" converts only what firmware called RAM.
     append+=" memmap=${node1_mib}M%${node1_start}-1+0xefffffff"
+elif [ -n "$cxl_ram" ]; then
+    # Any SRAT gives the CXL window a node of its own.
+    qemu_args+=(-m "${node0_mib}M" -object memory-backend-ram,id=node0mem,size="${node0_mib}M"
+        -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=node0mem)
 else
     qemu_args+=(-m "${node0_mib}M")
 fi
@@ -114,6 +144,24 @@ for range in "${soft_reserved[@]}"; do
     # 0xefffffff is E820_TYPE_SOFT_RESERVED.
     append+=" memmap=${size}%${start}-1+0xefffffff"
 done
+
+for range in "${soft_reserved_mmio[@]}"; do
+    size=${range%@*}
+    start=${range#*@}
+    [ "$size" != "$range" ] || die "-S: expected SIZE@START"
+    append+=" memmap=${size}%${start}+0xefffffff"
+done
+
+if [ -n "$cxl_ram" ]; then
+    machine+=,cxl=on
+    # hdm_for_passthrough: HDM decoders at the host bridge, or a region left committed across
+    # kexec fails to assemble.
+    qemu_args+=(-object memory-backend-ram,id=cxl-vmem0,share=on,size="$cxl_ram"
+        -device pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.2,hdm_for_passthrough=on
+        -device cxl-rp,port=0,bus=cxl.2,id=root_port23,chassis=0,slot=3
+        -device cxl-type3,bus=root_port23,volatile-memdev=cxl-vmem0,id=cxl-vmem0,sn=0x2
+        -M cxl-fmw.0.targets.0=cxl.2,cxl-fmw.0.size=4G)
+fi
 
 if [ -n "$cxl" ]; then
     machine+=,cxl=on
@@ -131,7 +179,7 @@ fi
 [ -n "$interactive" ] && append+=" vmtest.shell"
 [ -n "$extra_append" ] && append+=" $extra_append"
 
-command=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max -smp "$cpus"
+command=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu "$cpu" -smp "$cpus"
     -nographic -no-reboot -nodefaults
     -kernel "$kernel" -initrd "$initrd" -append "$append"
     "${qemu_args[@]}" "$@")

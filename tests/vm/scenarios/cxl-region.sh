@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -s 256M@0x40000000 -x
 # The emulated CXL topology (one type-3 device, 256 MiB of pmem, a 4 GiB window): a pmem region
 # is created with the cxl tool, given a devdax namespace, then destroyed, and the uevents reach

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -s 256M@0x40000000 -x
 # Soft Reserved carved from node-0 RAM, above 4 GiB (as on servers) and below it. hmem claims
 # both as dax devices. The high one is taken through the states srmd's planner uses: kmem

@@ -338,6 +338,16 @@ start_srmd_with() {
     start_srmd "$policy_dir" --log-target console
 }
 
+# start_srmd_vendor: srmd with the vendor policy alone (/usr/lib/srmd/policy.d, copied into the
+# scenarios' policy directory so that a later reload_and_settle replaces it).
+start_srmd_vendor() {
+    rm -rf "$policy_dir"
+    mkdir -p "$policy_dir"
+    cp /usr/lib/srmd/policy.d/*.yaml "$policy_dir/"
+    echo "==== srmd started by $(basename "$0" .sh) with the vendor policy (uptime $(cut -d' ' -f1 /proc/uptime))" >>/captures/srmd.log
+    start_srmd "$policy_dir" --log-target console
+}
+
 # bus_get PATH INTERFACE PROPERTY: the property's value as JSON, as busctl --json reads it.
 bus_get() {
     busctl --system --json=short get-property org.srmd1 "$1" "$2" "$3" | jq -c .data
@@ -477,4 +487,77 @@ expect_pass() {
         fail "$1" "no ReconcileFinished with trigger $3 and $4+ steps in srmctl monitor"
         tail -n +"$(($2 + 1))" "$monitor_log" | tail -n 10 | sed 's/^/    /'
     fi
+}
+
+# ---- CXL ram regions (7.2) and kexec into a firmware-style boot.
+
+cxl_devices=/sys/bus/cxl/devices
+
+# endpoint_decoder_of MEMDEV: the first decoder of MEMDEV's endpoint port (decoderN.0).
+endpoint_decoder_of() {
+    local endpoint
+    for endpoint in "$cxl_devices"/endpoint*; do
+        [ "$(basename "$(readlink "$endpoint/uport")")" = "$1" ] || continue
+        first_device "$endpoint" decoder && return 0
+    done
+    return 1
+}
+
+# create_ram_region MEMDEV SIZE [ROOT_DECODER]: a ram region through raw sysfs, as
+# vm-kernel-7.2.md §4 does it (ndctl 76.1 cannot create ram regions and exits 0 without one).
+# Prints the region's name; status 1 with what failed on stderr.
+create_ram_region() {
+    local memdev=$1 size=$2 root=${3:-decoder0.0} endpoint region
+    endpoint=$(endpoint_decoder_of "$memdev") || { echo "no endpoint decoder for $memdev" >&2; return 1; }
+    region=$(cat "$cxl_devices/$root/create_ram_region") || return 1
+    {
+        echo "$region" >"$cxl_devices/$root/create_ram_region" &&
+            cat "$cxl_devices/$root/interleave_granularity" >"$cxl_devices/$region/interleave_granularity" &&
+            echo 1 >"$cxl_devices/$region/interleave_ways" &&
+            echo "$size" >"$cxl_devices/$region/size" &&
+            echo ram >"$cxl_devices/$endpoint/mode" &&
+            echo "$size" >"$cxl_devices/$endpoint/dpa_size" &&
+            echo "$endpoint" >"$cxl_devices/$region/target0" &&
+            echo 1 >"$cxl_devices/$region/commit"
+    } || { echo "creating $region on $endpoint failed" >&2; return 1; }
+    [ -L "$cxl_devices/$region/driver" ] || echo "$region" >/sys/bus/cxl/drivers/cxl_region/bind
+    echo "$region"
+}
+
+# The stage of a scenario that kexecs (1 before the first kexec).
+vmtest_stage() {
+    local word
+    for word in $(cat /proc/cmdline); do
+        case $word in vmtest.stage=*) echo "${word#vmtest.stage=}" && return ;; esac
+    done
+    echo 1
+}
+
+# kexec_stage N KERNEL_ARGS...: boot the same kernel again, as firmware would (kexec keeps the
+# CXL decoders committed), with the same command line plus KERNEL_ARGS, into stage N of the same
+# scenario. The image is this root file system, packed again. Does not return when it works.
+kexec_stage() {
+    local stage=$1 word args=
+    shift
+    for word in $(cat /proc/cmdline); do
+        # Soft Reserved carved from RAM ("-1+") stays; Soft Reserved over the CXL window is
+        # what the stages change.
+        case $word in
+            memmap=*-1+0xefffffff) args="$args $word" ;;
+            vmtest.stage=* | memmap=*+0xefffffff) ;;
+            *) args="$args $word" ;;
+        esac
+    done
+    args="$args vmtest.stage=$stage $*"
+    step "kexec into stage $stage:$args"
+    (cd / && find . -xdev -path ./proc -prune -o -path ./sys -prune -o -path ./dev -prune -o \
+        -path ./run -prune -o -path ./tmp -prune -o -print | cpio --quiet -o -H newc) >/tmp/initrd.cpio
+    if ! kexec -l /boot/vmlinuz --initrd=/tmp/initrd.cpio --append="$args"; then
+        fail "kexec -l for stage $stage"
+        return 1
+    fi
+    sync
+    kexec -e
+    fail "kexec -e for stage $stage"
+    return 1
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -s 256M@0x40000000 -x
 # Soft Reserved memory as a CPU-less NUMA node described by SRAT and HMAT: hmem's dax device
 # targets node 1, HMAT's latency and bandwidth reach sysfs, and kmem gives the node its memory

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -x
 # Events while srmd runs reach it through udev and it acts on them alone, with no request: node
 # 1's range is wanted as devdax; its dax device is released with daxctl, then its hmem device is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -x
 # srmd on the real kernel takes two hmem ranges through the modes its policy asks for: the
 # Soft Reserved range carved from node 0's RAM at 4 GiB (r100000000, 512 MiB) and the CPU-less

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -x
 # A bad policy reload is refused, over the bus (srmctl reload, busctl ReloadPolicy) and by
 # SIGHUP: the error names the file, line and column, PolicyValid turns false, the last good

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -x
 # srmd killed (SIGKILL) in the middle of a plan that takes memory offline, then started again:
 # it reads the machine afresh, says which step the previous run stopped during (when the state

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernel: 6.1
 # vm: -m 3072M -N 1G -s 512M@0x100000000 -s 256M@0x40000000 -x
 # The guest's system bus that the srmd scenarios build on: dbus-daemon with Debian's system.conf
 # and, once dbus/ has it, the project's org.srmd1.conf (a conf the bus rejects fails start_dbus),

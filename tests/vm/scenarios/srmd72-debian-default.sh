@@ -1,0 +1,32 @@
+#!/bin/sh
+# kernel: 7.2
+# vm: -m 2048M -N 1G -d
+# Debian's 7.x default (auto_online_blocks=online, no memhp_default_state=): kmem binds hmem's
+# dax device at boot and the kernel onlines the memory in ZONE_NORMAL before srmd starts. srmd
+# with the vendor policy (movable) must say the range can no longer become movable or devdax,
+# why, and what prevents it from the next boot on — and must not touch the memory.
+# shellcheck source=lib.sh
+. /scenarios/lib.sh
+
+range=r100000000
+
+step "boot: the kernel onlined the range in ZONE_NORMAL"
+expect_file "auto_online_blocks is online" /sys/devices/system/memory/auto_online_blocks online
+dax=$(dax_at 0x100000000)
+check "a dax device for node 1's range" test -n "$dax"
+expect_dax_kmem "at boot" "$dax" Normal
+capture default72-boot
+start_dbus
+start_srmd_vendor
+
+step "vendor policy: srmd refuses and explains"
+wait_settled "srmd reports not-converged" 0 not-converged
+expect_range "trapped" $range "system-ram kmem 8/8 normal false"
+expect_problem "trapped" $range offline-normal-refused
+message=$(srmctl --json show $range | jq -r '.problems[] | select(.code == "offline-normal-refused") | .message')
+check "the problem says the kernel onlined it at boot" sh -c "echo '$message' | grep -q 'auto_online_blocks=online'"
+check "the problem names the remedy" sh -c "echo '$message' | grep -q 'memhp_default_state=offline'"
+expect_dax_kmem "untouched" "$dax" Normal
+expect_eq "no failed step" "$(bus_manager LastReconcile | jq -r .failed.data)" 0
+
+finish
