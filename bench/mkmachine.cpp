@@ -215,25 +215,6 @@ const std::vector<Scenario>& scenarios() {
              m.add_memory_blocks(start, 4 * GiB, 1, "online", "Movable");
          },
          Kernel::V7_1},
-        {"hmem-platform-71",
-         "The 7.1 HMEM layout: hmem_platform.0/hmem.0 holding a 1 GiB Soft Reserved range, kmem.\n"
-         "Constructed from the kernel-6.1 `both` capture's hmem range (0x100000000, 1 GiB, node "
-         "1)\n"
-         "moved to the 7.1 layout: hmem.N re-parented under hmem_platform.0 (torvalds "
-         "059edcc405e4\n"
-         "\"Parent dax_hmem devices\"), no hmem.0 line in /proc/iomem, Soft Reserved inserted by\n"
-         "hmem (V8-9/9). No CXL. 8 blocks of 128 MiB online Movable on node 1.\n",
-         [](FakeMachine& m) {
-             q35_low_memory(m);
-             m.add_node({0, "0-1", std::nullopt});
-             m.add_node({1, "", NodeAccess{0, 30, 30, 5120, 5120}});
-             const std::uint64_t start = 0x100000000;
-             m.add_soft_reserved(start, 1 * GiB, true);
-             m.add_hmem({0, start, 1 * GiB, 0, true});
-             m.add_dax_device({DaxParent::Hmem, 0, 0, start, 1 * GiB, 1, 0, 2 * MiB, "kmem"});
-             m.add_memory_blocks(start, 1 * GiB, 1, "online", "Movable");
-         },
-         Kernel::V7_1},
         {"conflict-6x",
          "6.x conflict: hmem.0 holds (kmem) a Soft Reserved range that committed region1 fully "
          "covers.\n"

@@ -255,9 +255,19 @@ class ProblemFinder {
                 RangeStatus::Ok);
         }
         if (range.window && parts_.regions.empty()) {
-            add(range, "in-cxl-window-no-region",
-                "the range lies in CXL window " + *range.window + " but no CXL region maps it",
-                RangeStatus::Ok);
+            if (decoded(parts_.span))
+                add(range, "in-cxl-window-no-region",
+                    "the range lies in CXL window " + *range.window +
+                        " but no CXL region maps it",
+                    RangeStatus::Ok);
+            else
+                add(range, "window-not-decoded",
+                    "the range lies in CXL window " + *range.window +
+                        ", but no CXL region maps it and no memdev's endpoint decoder is "
+                        "programmed for it: as far as the kernel shows, no device memory backs "
+                        "these addresses, so srmd does not online them (the first access could "
+                        "fault); a region created over the range would back it",
+                    RangeStatus::Stranded);
         }
         bool explained = std::any_of(range.problems.begin(), range.problems.end(),
                                      [](const Problem& p) { return p.severity > RangeStatus::Ok; });
@@ -271,6 +281,19 @@ class ProblemFinder {
             add(range, "owner-differs-from-kernel-rule",
                 held + ", but the kernel's ownership rule (7.1) " + rule, RangeStatus::Ok);
         }
+    }
+
+    // Whether committed endpoint decoders cover all of `span` (interleaved decoders overlap:
+    // a sweep over them, sorted by start, not a sum).
+    bool decoded(Span span) const {
+        std::uint64_t reached = span.start;
+        for (const CxlDecoded& d : snapshot_.decoded) {
+            Span s = span_from_size(d.start, d.size);
+            if (s.start > reached)
+                break;
+            reached = std::max(reached, s.end);
+        }
+        return reached >= span.end;
     }
 
     const Snapshot& snapshot_;

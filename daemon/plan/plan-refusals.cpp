@@ -207,6 +207,20 @@ class SafetyCheck {
         return true;
     }
 
+    // When the kernel onlines hot-added memory by itself (Debian's 7.x default), memory in
+    // ZONE_NORMAL is most likely its doing at boot, before srmd ran: say so, and what prevents
+    // it from the next boot on.
+    std::string boot_onlining_remedy() const {
+        const std::string& setting = facts_.snapshot.memory.auto_online_blocks;
+        if (setting != "online" && setting != "online_kernel")
+            return "";
+        return ". The kernel onlines hot-added memory itself (auto_online_blocks=" + setting +
+               "), so it onlined this memory in ZONE_NORMAL when kmem bound the device at boot; "
+               "for movable or devdax from the next boot on, boot with "
+               "memhp_default_state=offline, or let srmd alone online memory "
+               "(exclusive_onlining: true in the policy)";
+    }
+
     // The kernel's own limits and the rules that protect memory, whatever the policy allows.
     std::optional<Problem> unsafe_reason(const Step& step) const {
         const DeviceState* state = find(step.target);
@@ -220,7 +234,8 @@ class SafetyCheck {
                             (state->zone == Zone::Normal ? "it is" : "part of it is") +
                             " online in ZONE_NORMAL: the kernel puts unmovable allocations there, "
                             "so offlining usually fails, and such memory is to be considered "
-                            "permanently attached until reboot");
+                            "permanently attached until reboot" +
+                            boot_onlining_remedy());
                 break;
             case Action::OnlineMemory:
                 return kmem_refusal(step, state);
@@ -302,6 +317,11 @@ class SafetyCheck {
                           "srmd would have to " + describe(step) + ", but " + device.name +
                               " has target_node " + std::to_string(device.target_node) +
                               ": kmem refuses a device without a valid NUMA node");
+        // Memory nothing decodes would fault on first use; the kernel cannot tell, so srmd must.
+        for (const Problem& problem : facts_.range.problems)
+            if (problem.code == "window-not-decoded")
+                return refuse("not-decoded-refused",
+                              "srmd would have to " + describe(step) + ", but " + problem.message);
         std::uint64_t block = facts_.snapshot.memory.block_size;
         if (block > 0 && whole_blocks(device, block) == 0)
             return refuse("smaller-than-block", "srmd would have to " + describe(step) + ", but " +

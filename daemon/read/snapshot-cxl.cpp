@@ -150,8 +150,15 @@ void read_cxl(const RootReader& reader, Snapshot& snapshot) {
             std::optional<std::string> devtype = dir.optional("devtype");
             bool root = devtype ? *devtype == "cxl_decoder_root"
                                 : is_numbered(base_name(dir_name(dir.path)), "root");
-            if (root)
+            if (root) {
                 snapshot.windows.push_back(read_window(dir, name));
+            } else if (devtype ? *devtype == "cxl_decoder_endpoint"
+                               : is_numbered(base_name(dir_name(dir.path)), "endpoint")) {
+                std::uint64_t size = dir.optional_number("size").value_or(0);
+                if (size > 0)
+                    snapshot.decoded.push_back({name, memdev_of_endpoint_decoder(reader, name),
+                                                dir.optional_number("start").value_or(0), size});
+            }
         } else if (region) {
             snapshot.regions.push_back(read_region(reader, dir, name));
         } else {
@@ -162,6 +169,8 @@ void read_cxl(const RootReader& reader, Snapshot& snapshot) {
               [](const CxlWindow& a, const CxlWindow& b) { return a.start < b.start; });
     std::sort(snapshot.regions.begin(), snapshot.regions.end(),
               [](const CxlRegion& a, const CxlRegion& b) { return numbered_less(a.name, b.name); });
+    std::sort(snapshot.decoded.begin(), snapshot.decoded.end(),
+              [](const CxlDecoded& a, const CxlDecoded& b) { return a.start < b.start; });
     std::sort(snapshot.memdevs.begin(), snapshot.memdevs.end(),
               [](const CxlMemdev& a, const CxlMemdev& b) { return numbered_less(a.name, b.name); });
 }

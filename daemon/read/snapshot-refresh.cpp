@@ -178,6 +178,7 @@ Snapshot refresh_snapshot(const Snapshot& previous, const RootReader& reader,
     } else {
         snapshot.windows = previous.windows;
         snapshot.regions = previous.regions;
+        snapshot.decoded = previous.decoded;
         snapshot.memdevs = previous.memdevs;
     }
     if (changes.cxl || changes.dax) {

@@ -46,6 +46,16 @@ struct CxlRegion {
     bool dax_region_enabled = false;   // dax_regionZ is bound to cxl_dax_region
 };
 
+// A committed endpoint decoder: a memdev decodes [start, start + size) of host physical address
+// space. Regions are built from these; with no region (CONFIG_CXL_REGION off, a failed assembly)
+// they are what says that device memory backs an address at all.
+struct CxlDecoded {
+    std::string decoder;  // "decoder2.0"
+    std::string memdev;   // "mem0", "" when its endpoint names none
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+};
+
 struct CxlMemdev {
     std::string name;  // "mem0"
     std::string path;
@@ -151,6 +161,7 @@ struct Snapshot {
     std::vector<FirmwareRange> firmware_soft_reserved;
     std::vector<CxlWindow> windows;      // sorted by start
     std::vector<CxlRegion> regions;      // sorted by name number
+    std::vector<CxlDecoded> decoded;     // endpoint decoders with a size, sorted by start
     std::vector<CxlMemdev> memdevs;      // sorted by name number
     std::vector<HmemDevice> hmem;        // sorted by id
     std::vector<DaxRegion> dax_regions;  // sorted by id

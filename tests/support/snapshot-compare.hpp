@@ -111,6 +111,12 @@ inline std::vector<std::string> snapshot_lines(const Snapshot& s) {
         f("locked", w.locked);
         f("ways", w.interleave_ways);
     }
+    for (const CxlDecoded& d : s.decoded) {
+        Lines f{out, "decoded " + d.decoder};
+        f("memdev", d.memdev);
+        f("start", d.start);
+        f("size", d.size);
+    }
     for (const CxlRegion& r : s.regions) {
         Lines f{out, "region " + r.name};
         f("path", r.path);

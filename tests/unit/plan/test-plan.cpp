@@ -588,7 +588,9 @@ TEST(PlanTrees, DefaultPolicyOnEveryTree) {
          "r2480000000\n  enable-dax dax1.0 system-ram\n  online-memory dax1.0 movable\n"},
         // Onlined by the kernel into ZONE_NORMAL: can never move to ZONE_MOVABLE.
         {"constructed/hmem-only", "r2080000000\n  ! offline-normal-refused\n"},
-        {"constructed/hmem-platform-71", ""},
+        {"kernel-7.2/numa-kmem-movable", ""},
+        // Debian 7.x onlined it in ZONE_NORMAL at boot: the refusal names that and the remedy.
+        {"kernel-7.2/numa-default-boot", "r100000000\n  ! offline-normal-refused\n"},
         {"constructed/locked-region", ""},
         // hmem.7's device cannot bind while region0 sits inside its range.
         {"constructed/partial-coverage", "ra90000000\n  ! committed-region-in-the-way\n"},

@@ -372,7 +372,8 @@ const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
     {"constructed/devdax", {{"r2080000000", false}, {"r2480000000", false}}},
     // hmem, online in ZONE_NORMAL.
     {"constructed/hmem-only", {{"r2080000000", false}}},
-    {"constructed/hmem-platform-71", {{"r100000000", true}}},
+    // Real 7.2: hmem under hmem_platform.0, kmem, online movable.
+    {"kernel-7.2/numa-kmem-movable", {{"r100000000", true}}},
     {"constructed/locked-region", {{"r1050000000", true}}},
     {"constructed/partial-coverage", {{"ra90000000", false}}},
     // The region never committed, so the kernel's owner is hmem, which holds it online movable.

@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const groups[] = {"kernel-6.1", "constructed"};
+const char* const groups[] = {"kernel-6.1", "kernel-7.2", "constructed"};
 
 std::string env_or_empty(const char* name) {
     const char* value = std::getenv(name);
@@ -97,11 +97,16 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, RangesOfTree, testing::ValuesIn(all_trees()),
 // Guards against the golden tests silently running on nothing (a wrong SRMD_FIXTURES).
 TEST(RangesTrees, EveryRealCaptureIsChecked) {
     std::vector<std::string> trees = all_trees();
-    int real = 0;
-    for (const std::string& tree : trees)
+    int real_6_1 = 0;
+    int real_7_2 = 0;
+    for (const std::string& tree : trees) {
         if (tree.rfind("kernel-6.1/", 0) == 0)
-            ++real;
-    EXPECT_GE(real, 6) << "SRMD_FIXTURES=" << env_or_empty("SRMD_FIXTURES");
+            ++real_6_1;
+        if (tree.rfind("kernel-7.2/", 0) == 0)
+            ++real_7_2;
+    }
+    EXPECT_GE(real_6_1, 6) << "SRMD_FIXTURES=" << env_or_empty("SRMD_FIXTURES");
+    EXPECT_GE(real_7_2, 9) << "SRMD_FIXTURES=" << env_or_empty("SRMD_FIXTURES");
 }
 
 // Every expected file belongs to a tree, so a renamed tree cannot leave a stale file behind.
