@@ -257,8 +257,7 @@ class ProblemFinder {
         if (range.window && parts_.regions.empty()) {
             if (decoded(parts_.span))
                 add(range, "in-cxl-window-no-region",
-                    "the range lies in CXL window " + *range.window +
-                        " but no CXL region maps it",
+                    "the range lies in CXL window " + *range.window + " but no CXL region maps it",
                     RangeStatus::Ok);
             else
                 add(range, "window-not-decoded",

@@ -60,12 +60,14 @@ struct Extent {
 // A machine as read_snapshot would see it. Each field fills the Snapshot field of the same name;
 // the lists keep their order.
 struct Machine {
-    std::uint64_t block_size = 0;             // 0: unknown
-    std::vector<std::string> iomem = {};      // /proc/iomem, one line each
-    std::vector<Extent> firmware_sr = {};     // Soft Reserved in the firmware memory map
-    std::vector<CxlWindow> windows = {};      // window()
-    std::vector<CxlRegion> regions = {};      // region()
-    std::vector<HmemDevice> hmem = {};        // hmem()
+    std::uint64_t block_size = 0;          // 0: unknown
+    std::vector<std::string> iomem = {};   // /proc/iomem, one line each
+    std::vector<Extent> firmware_sr = {};  // Soft Reserved in the firmware memory map
+    std::vector<CxlWindow> windows = {};   // window()
+    std::vector<CxlRegion> regions = {};   // region()
+    std::vector<CxlDecoded> decoded =
+        {};                             // committed endpoint decoders: {name, memdev, start, size}
+    std::vector<HmemDevice> hmem = {};  // hmem()
     std::vector<DaxRegion> dax_regions = {};  // dax_region()
     std::vector<DaxDevice> dax = {};          // dax()
     std::vector<Blocks> blocks = {};          // online(), offline()
@@ -190,6 +192,7 @@ inline Snapshot snapshot_of(const Machine& m) {
         s.firmware_soft_reserved.push_back({e.start, e.start + e.size - 1, "Soft Reserved"});
     s.windows = m.windows;
     s.regions = m.regions;
+    s.decoded = m.decoded;
     s.hmem = m.hmem;
     s.dax_regions = m.dax_regions;
     s.dax_devices = m.dax;

@@ -104,6 +104,7 @@ std::vector<Case> cases() {
          .machine = {.block_size = 128 * MiB,
                      .firmware_sr = {{0x100000000, 8 * GiB}},
                      .windows = {window("decoder0.0", 0x200000000, 2 * GiB)},
+                     .decoded = {{"decoder2.0", "mem0", 0x200000000, 2 * GiB}},
                      .hmem = {hmem(0, 0x100000000, 8 * GiB)},
                      .dax_regions = {dax_region(0, Hmem, "hmem.0", {"dax0.0"})},
                      .dax = {dax("dax0.0", Hmem, "hmem.0", 0x100000000, 8 * GiB, "kmem", 1)},
@@ -422,6 +423,8 @@ std::vector<Case> cases() {
                                "    850000000-284fffffff : dax0.0",
                                "      850000000-284fffffff : System RAM (kmem)"},
                      .windows = {window("decoder0.0", 0x850000000, 128 * GiB)},
+                     // Firmware programmed the decoders; without a region driver nothing more.
+                     .decoded = {{"decoder2.0", "mem0", 0x850000000, 128 * GiB}},
                      .hmem = {hmem(0, 0x850000000, 128 * GiB)},
                      .dax_regions = {dax_region(0, Hmem, "hmem.0", {"dax0.0"})},
                      .dax = {dax("dax0.0", Hmem, "hmem.0", 0x850000000, 128 * GiB, "kmem", 1)},
@@ -440,6 +443,37 @@ std::vector<Case> cases() {
                      .problems = {problem(RangeStatus::Ok, "in-cxl-window-no-region",
                                           "the range lies in CXL window decoder0.0 but no CXL "
                                           "region maps it")}}}},
+
+        // Real 7.2 (kernel-7.2/overlap-boot): Soft Reserved over a CXL window that no region and
+        // no endpoint decoder maps. hmem takes it, but no device memory backs the addresses.
+        {.name = "SoftReservedOverUndecodedWindow",
+         .machine = {.block_size = 128 * MiB,
+                     .iomem = {"110000000-20fffffff : CXL Window 0",
+                               "  110000000-12fffffff : dax1.0",
+                               "    110000000-12fffffff : System RAM (kmem)"},
+                     .windows = {window("decoder0.0", 0x110000000, 4 * GiB)},
+                     .hmem = {hmem(1, 0x110000000, 512 * MiB)},
+                     .dax_regions = {dax_region(1, Hmem, "hmem.1", {"dax1.0"})},
+                     .dax = {dax("dax1.0", Hmem, "hmem.1", 0x110000000, 512 * MiB, "kmem", 0)},
+                     .blocks = {offline("dax1.0", 0, 4, "Normal Movable")}},
+         .ranges = {{.start = 0x110000000,
+                     .size = 512 * MiB,
+                     .window = "decoder0.0",
+                     .soft_reserved = true,
+                     .claimants = {hmem_claim("hmem.1", 0x110000000, 512 * MiB, Committed, Full)},
+                     .kernel_owner = Owner::Hmem,
+                     .owner = Owner::Hmem,
+                     .mode = RangeMode::SystemRam,
+                     .status = RangeStatus::Stranded,
+                     .dax = {range_dax("dax1.0", "kmem", 512 * MiB, 0,
+                                       {.blocks = 4, .online = 0, .zone = std::nullopt})},
+                     .problems = {problem(
+                         RangeStatus::Stranded, "window-not-decoded",
+                         "the range lies in CXL window decoder0.0, but no CXL region maps it and "
+                         "no memdev's endpoint decoder is programmed for it: as far as the kernel "
+                         "shows, no device memory backs these addresses, so srmd does not online "
+                         "them (the first access could fault); a region created over the range "
+                         "would back it")}}}},
 
         // GH#260: a dax device without a NUMA node stays unbound; kmem would refuse it.
         {.name = "InvalidTargetNode",

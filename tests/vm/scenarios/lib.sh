@@ -8,6 +8,11 @@
 vmtest_passed=0
 vmtest_failed=0
 uevent_log=/captures/uevents.log
+# A scenario that kexecs carries its counts into the next stage (kexec_stage writes them).
+if [ -f /captures/.vmtest-counts ]; then
+    read -r vmtest_passed vmtest_failed </captures/.vmtest-counts
+    rm -f /captures/.vmtest-counts
+fi
 
 step() {
     echo "VMTEST-STEP $* (uptime $(cut -d' ' -f1 /proc/uptime))"
@@ -524,6 +529,12 @@ create_ram_region() {
     echo "$region"
 }
 
+# contains TEXT WORDS: TEXT holds WORDS (for check, without quoting TEXT into a shell command).
+contains() {
+    case $1 in *"$2"*) return 0 ;; esac
+    return 1
+}
+
 # The stage of a scenario that kexecs (1 before the first kexec).
 vmtest_stage() {
     local word
@@ -550,8 +561,10 @@ kexec_stage() {
     done
     args="$args vmtest.stage=$stage $*"
     step "kexec into stage $stage:$args"
-    (cd / && find . -xdev -path ./proc -prune -o -path ./sys -prune -o -path ./dev -prune -o \
-        -path ./run -prune -o -path ./tmp -prune -o -print | cpio --quiet -o -H newc) >/tmp/initrd.cpio
+    echo "$vmtest_passed $vmtest_failed" >/captures/.vmtest-counts
+    # The mount points go in empty; what is mounted on them stays out.
+    (cd / && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./run -o \
+        -path ./tmp \) -prune -print -o -print | cpio --quiet -o -H newc) >/tmp/initrd.cpio
     if ! kexec -l /boot/vmlinuz --initrd=/tmp/initrd.cpio --append="$args"; then
         fail "kexec -l for stage $stage"
         return 1

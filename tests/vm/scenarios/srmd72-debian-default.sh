@@ -24,8 +24,9 @@ wait_settled "srmd reports not-converged" 0 not-converged
 expect_range "trapped" $range "system-ram kmem 8/8 normal false"
 expect_problem "trapped" $range offline-normal-refused
 message=$(srmctl --json show $range | jq -r '.problems[] | select(.code == "offline-normal-refused") | .message')
-check "the problem says the kernel onlined it at boot" sh -c "echo '$message' | grep -q 'auto_online_blocks=online'"
-check "the problem names the remedy" sh -c "echo '$message' | grep -q 'memhp_default_state=offline'"
+check "the problem says the kernel onlined it at boot" contains "$message" auto_online_blocks=online
+check "the problem names the remedy" contains "$message" memhp_default_state=offline
+check "the problem names srmd's own remedy" contains "$message" exclusive_onlining
 expect_dax_kmem "untouched" "$dax" Normal
 expect_eq "no failed step" "$(bus_manager LastReconcile | jq -r .failed.data)" 0
 

@@ -6,8 +6,10 @@
 # decoders still committed and Soft Reserved set by memmap= (vm-kernel-7.2.md §5).
 #   stage 2, seed [1]: Soft Reserved equal to the auto-assembled region: CXL keeps it.
 #   stage 3, seed [4]: Soft Reserved larger than the region: nobody gets usable memory.
-#   stage 4: the region destroyed, Soft Reserved over a window no region maps: hmem owns, and
-#            a region a user creates lands after it.
+#   stage 4: the region destroyed, Soft Reserved over a window nothing decodes: hmem owns, srmd
+#            refuses to online memory no device backs, and a region a user creates lands after
+#            the range; srmd onlines that one.
+# 7.2 shows Soft Reserved nowhere but in the kernel log once CXL claims it: srmd cannot see it.
 # shellcheck source=lib.sh
 . /scenarios/lib.sh
 
@@ -37,12 +39,12 @@ case $(vmtest_stage) in
     start_srmd_vendor
     wait_settled "srmd converges" 0 converged
     expect_eq "srmctl: kernel owner, owner" \
-        "$(srmctl --json show $range | jq -r '"\(.kernel_owner) \(.owner) \(.soft_reserved)"')" "cxl cxl true"
+        "$(srmctl --json show $range | jq -r '"\(.kernel_owner) \(.owner)"')" "cxl cxl"
     expect_range "seed [1]" $range "system-ram kmem 4/4 movable true"
     expect_dax_kmem "seed [1]" "$dax" Movable
     capture firmware72-sr-equal
     stop_srmd TERM
-    kexec_stage 3 "memmap=1G%$window+0xefffffff" dax_hmem.dyndbg=+p
+    kexec_stage 3 "memmap=1G%$window+0xefffffff"
     ;;
 3)
     step "stage 3 (seed [4]): Soft Reserved larger than the region"
@@ -54,9 +56,51 @@ case $(vmtest_stage) in
     start_srmd_vendor
     wait_settled "srmd settles" 0 not-converged
     run "srmctl ranges" srmctl ranges
-    run "srmctl show $range" srmctl --json show $range
+    expect_eq "srmctl: kernel owner, owner, status" \
+        "$(srmctl --json show $range | jq -r '"\(.kernel_owner) \(.owner) \(.status) \(.size)"')" \
+        "hmem none conflict 1073741824"
+    for code in dax-region-conflict region-smaller-than-range dax-unbound committed-region-in-the-way; do
+        expect_problem "seed [4]" $range $code
+    done
+    # Blocks of 128 MiB: 0x110000000 is block 34, the 1 GiB range ends before block 42.
+    online=0
+    for n in 34 35 36 37 38 39 40 41; do
+        [ "$(cat /sys/devices/system/memory/memory$n/state 2>/dev/null)" = online ] && online=$((online + 1))
+    done
+    expect_eq "nobody has the memory: no block of the range online" "$online" 0
     capture firmware72-partial
     stop_srmd TERM
+    step "destroy region0 as an operator would, then boot with Soft Reserved over the window"
+    echo region0 >/sys/bus/cxl/drivers/cxl_region/unbind
+    echo 0 >$cxl_devices/region0/commit
+    echo region0 >$cxl_devices/decoder0.0/delete_region
+    endpoint=$(endpoint_decoder_of mem0)
+    echo 0 >"$cxl_devices/$endpoint/dpa_size"
+    check "region0 is gone" test ! -e $cxl_devices/region0
+    kexec_stage 4 "memmap=512M%$window+0xefffffff"
+    ;;
+4)
+    step "stage 4: Soft Reserved over a window that nothing decodes"
+    check "no region" sh -c "! ls -d $cxl_devices/region* 2>/dev/null"
+    dmesg_has "dax_hmem: CXL did not claim" 'CXL did not claim resource.*registering'
+    dax=$(dax_at $window)
+    check "hmem's dax device holds the range" test -n "$dax"
+    start_dbus
+    start_srmd_vendor
+    wait_settled "srmd settles" 0 not-converged
+    expect_problem "undecoded" $range window-not-decoded
+    expect_problem "undecoded" $range not-decoded-refused
+    expect_blocks "srmd onlined none of it" "$dax" state offline
+    capture firmware72-undecoded
+    step "a region created now lands after the range"
+    region=$(create_ram_region mem0 0x20000000)
+    start=$(cat "$cxl_devices/$region/resource")
+    expect_eq "the new region starts after hmem's range" "$start" 0x130000000
+    wait_until 30 dax_at "$start"
+    before=$(srmd_pass)
+    wait_settled "srmd settles after the region's events" "$before" not-converged
+    expect_range "the region's range" r130000000 "system-ram kmem 4/4 movable true"
+    expect_dax_kmem "the region's range" "$(dax_at "$start")" Movable
     ;;
 esac
 
