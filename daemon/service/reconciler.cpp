@@ -1,5 +1,7 @@
 #include "service/reconciler.hpp"
 
+#include "service/outside-changes.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -221,6 +223,7 @@ std::optional<std::int64_t> Reconciler::next_retry() const {
 
 void Reconciler::record_step(const Step& step, bool rollback) {
     last_step_ = step;
+    touched_.insert(step.target);
     StepRecord record;
     record.time = unix_seconds();
     record.pass = state_.passes;
@@ -313,6 +316,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
 
     if (snapshot_) {
         std::vector<Range> ranges = compute_ranges(*snapshot_);
+        note_outside_changes(ranges);
         Plan plan = plan_for(*snapshot_, ranges);
 
         // A range that failed waits for its retry time; it keeps its failure meanwhile.
@@ -396,6 +400,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             std::vector<Range> previous = std::move(ranges_);
             ranges_ = summary.steps > 0 ? compute_ranges(*snapshot_) : std::move(ranges);
             orphans_ = merge_outcome(ranges_, plan, execution);
+            add_outside_problems(ranges_);
             log_new_problems(previous, ranges_);
             summary.converged = all_converged(policy_, ranges_, *snapshot_);
         }
@@ -408,6 +413,43 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
     save();
     last_ = summary;
     return summary;
+}
+
+// How long a change srmd did not make stays on its range as a problem.
+constexpr std::int64_t kOutsideChangeShown = 600;
+
+void Reconciler::note_outside_changes(const std::vector<Range>& now) {
+    for (const OutsideChange& change : outside_changes(ranges_, now, touched_)) {
+        log_warning(change.device + " changed outside srmd: " + change.what +
+                        " (an operator, another tool or a udev rule acts on this range)",
+                    {{"SRMD_RANGE", change.range},
+                     {"SRMD_DEVICE", change.device},
+                     {"SRMD_PROBLEM", "changed-outside-srmd"}});
+        OutsideRecord& record = outside_[change.range];
+        ++record.count;
+        record.what = change.device + ": " + change.what;
+        record.last = unix_seconds();
+    }
+    touched_.clear();
+}
+
+void Reconciler::add_outside_problems(std::vector<Range>& ranges) const {
+    std::int64_t now = unix_seconds();
+    for (Range& range : ranges) {
+        auto it = outside_.find(range.id);
+        if (it == outside_.end() || now - it->second.last > kOutsideChangeShown)
+            continue;
+        const OutsideRecord& record = it->second;
+        range.problems.push_back(
+            {"changed-outside-srmd",
+             std::to_string(record.count) +
+                 " change(s) srmd did not make since it started, the "
+                 "last " +
+                 std::to_string(now - record.last) + " s ago (" + record.what +
+                 "): an operator, another tool or a udev rule acts on this range, and srmd "
+                 "puts it back where the policy says",
+             RangeStatus::Ok});
+    }
 }
 
 }  // namespace srmd

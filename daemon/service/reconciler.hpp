@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,8 @@ class Reconciler {
     void record_outcome(const Execution& execution);
     void save();
     void take_control();
+    void note_outside_changes(const std::vector<Range>& now);
+    void add_outside_problems(std::vector<Range>& ranges) const;
 
     RootReader reader_;
     Actuator& actuator_;
@@ -100,7 +104,15 @@ class Reconciler {
     std::optional<PassSummary> last_;
     std::optional<Step> last_step_;  // the step the next observe() follows
     std::vector<CompetingActor> actors_;
-    bool policy_changed_ = true;  // the next pass looks at competing actors again
+    // Changes srmd did not make (outside-changes.hpp), by range: how many, the last, when.
+    struct OutsideRecord {
+        int count = 0;
+        std::string what;
+        std::int64_t last = 0;
+    };
+    std::map<std::string, OutsideRecord> outside_;
+    std::set<std::string> touched_;  // devices srmd's steps acted on in the last pass
+    bool policy_changed_ = true;     // the next pass looks at competing actors again
 };
 
 // What reading again must cover after `step` on a machine that looked like `snapshot`: its device
