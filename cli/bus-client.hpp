@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "util/c-handle.hpp"
 #include "util/json.hpp"
 
 namespace srmctl {
@@ -62,18 +63,9 @@ int report_usage(const BusOptions& options, const std::string& command, const st
 // one; sets `error` when it is one but lacks its value.
 bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std::string& error);
 
-struct SdBusDeleter {
-    void operator()(sd_bus* bus) const { sd_bus_flush_close_unref(bus); }
-};
-struct SdBusMessageDeleter {
-    void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-struct SdBusSlotDeleter {
-    void operator()(sd_bus_slot* s) const { sd_bus_slot_unref(s); }
-};
-using BusRef = std::unique_ptr<sd_bus, SdBusDeleter>;
-using MessageRef = std::unique_ptr<sd_bus_message, SdBusMessageDeleter>;
-using SlotRef = std::unique_ptr<sd_bus_slot, SdBusSlotDeleter>;
+using BusRef = srmd::CHandle<sd_bus, sd_bus_flush_close_unref>;
+using MessageRef = srmd::CHandle<sd_bus_message, sd_bus_message_unref>;
+using SlotRef = srmd::CHandle<sd_bus_slot, sd_bus_slot_unref>;
 
 // Thrown by the helpers below; commands catch it once and hand it to report_error().
 struct BusFailure {

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
+#include "util/c-handle.hpp"
 
 namespace srmctl {
 
@@ -26,13 +26,6 @@ const char monitor_usage[] =
     "member naming it.\n"
     "\n"
     "  --count N  exit after N signals\n";
-
-struct SdEventDeleter {
-    void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct SdEventSourceDeleter {
-    void operator()(sd_event_source* s) const { sd_event_source_unref(s); }
-};
 
 struct Monitor {
     bool json = false;
@@ -157,9 +150,9 @@ int follow(const BusClient& client, Monitor& monitor) {
 
     sd_event* raw = nullptr;
     check_bus(sd_event_new(&raw), "creating the event loop");
-    std::unique_ptr<sd_event, SdEventDeleter> event(raw);
+    srmd::CHandle<sd_event, sd_event_unref> event(raw);
     monitor.event = raw;
-    std::unique_ptr<sd_event_source, SdEventSourceDeleter> stops[2];
+    srmd::CHandle<sd_event_source, sd_event_source_unref> stops[2];
     for (int i = 0; i < 2; ++i) {
         sd_event_source* source = nullptr;
         check_bus(
