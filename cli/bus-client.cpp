@@ -32,7 +32,7 @@ int exit_status_for(const BusError& error) {
     const std::string& n = error.name;
     if (n == "srmctl.Usage")
         return kExitUsage;
-    if (n == "org.srmd1.Error.AccessDenied" || n == "org.freedesktop.DBus.Error.AccessDenied" ||
+    if (n == srmd::bus::kErrorAccessDenied || n == "org.freedesktop.DBus.Error.AccessDenied" ||
         n == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired" ||
         n == "System.Error.EACCES" || n == "System.Error.EPERM")
         return kExitDenied;
@@ -132,9 +132,10 @@ BusClient::BusClient(const BusOptions& options) {
 
 MessageRef BusClient::new_call(const char* method) const {
     sd_bus_message* m = nullptr;
-    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, kBusName, kManagerPath,
-                                             kManagerInterface, method),
-              std::string("preparing ") + method);
+    check_bus(
+        sd_bus_message_new_method_call(bus_.get(), &m, srmd::bus::kBusName, srmd::bus::kManagerPath,
+                                       srmd::bus::kManagerInterface, method),
+        std::string("preparing ") + method);
     return MessageRef(m);
 }
 
@@ -174,7 +175,7 @@ srmd::Json BusClient::call_for_json(const char* method, std::uint64_t timeout_us
 
 srmd::Json BusClient::get_all(const char* path, const char* interface) const {
     sd_bus_message* m = nullptr;
-    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, kBusName, path,
+    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, srmd::bus::kBusName, path,
                                              "org.freedesktop.DBus.Properties", "GetAll"),
               "preparing GetAll");
     MessageRef call_message(m);

@@ -18,14 +18,11 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "publish/bus-names.hpp"
 #include "util/c-handle.hpp"
 #include "util/json.hpp"
 
 namespace srmctl {
-
-inline constexpr const char* kBusName = "org.srmd1";
-inline constexpr const char* kManagerPath = "/org/srmd1";
-inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
 
 enum ExitStatus {
     kExitOk = 0,

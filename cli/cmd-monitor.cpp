@@ -180,8 +180,9 @@ int follow(const BusClient& client, Monitor& monitor) {
     for (const Match& match : matches) {
         sd_bus_slot* slot = nullptr;
         // Synchronous: once this returns, the bus daemon routes the signal to us.
-        check_bus(sd_bus_match_signal(bus, &slot, kBusName, kManagerPath, kManagerInterface,
-                                      match.member, match.handler, &monitor),
+        check_bus(sd_bus_match_signal(bus, &slot, srmd::bus::kBusName, srmd::bus::kManagerPath,
+                                      srmd::bus::kManagerInterface, match.member, match.handler,
+                                      &monitor),
                   std::string("subscribing to ") + match.member);
         slots.emplace_back(slot);
     }

@@ -17,6 +17,7 @@
 
 #include "dbus/bus-handles.hpp"
 #include "dbus/bus-polkit.hpp"
+#include "publish/bus-names.hpp"
 #include "service/daemon.hpp"
 #include "util/json.hpp"
 
@@ -55,12 +56,6 @@ class BusService {
 };
 
 namespace bus {
-
-inline constexpr const char* kBusName = "org.srmd1";
-inline constexpr const char* kManagerPath = "/org/srmd1";
-inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
-inline constexpr const char* kRangesPath = "/org/srmd1/ranges";
-inline constexpr const char* kRangeInterface = "org.srmd1.Range";
 
 inline constexpr const char* kLogControlPath = "/org/freedesktop/LogControl1";
 inline constexpr const char* kLogControlInterface = "org.freedesktop.LogControl1";
