@@ -61,7 +61,8 @@ inline constexpr const char* kLogControlPath = "/org/freedesktop/LogControl1";
 inline constexpr const char* kLogControlInterface = "org.freedesktop.LogControl1";
 
 extern const sd_bus_vtable manager_vtable[];
-extern const sd_bus_vtable range_vtable[];
+// Made from bus-range.cpp's table of properties.
+extern const sd_bus_vtable* const range_vtable;
 extern const sd_bus_vtable log_control_vtable[];
 
 // The Range objects: found by path, listed for introspection and the ObjectManager.
