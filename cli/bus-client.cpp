@@ -65,28 +65,6 @@ int report_usage(const BusOptions& options, const std::string& command, const st
     return kExitUsage;
 }
 
-bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std::string& error) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-        options.json = true;
-    } else if (arg == "--no-ask-password") {
-        options.ask_password = false;
-    } else if (arg == "--address") {
-        if (i + 1 >= args.size() || args[i + 1].empty() || args[i + 1][0] == '-') {
-            error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
-            return true;
-        }
-        options.address = args[++i];
-    } else if (starts_with(arg, "--address=")) {
-        options.address = arg.substr(10);
-        if (options.address.empty())
-            error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
-    } else {
-        return false;
-    }
-    return true;
-}
-
 BusFailure errno_failure(int negative_errno, const std::string& doing) {
     ScopedError error;
     sd_bus_error_set_errno(&error.e, -negative_errno);

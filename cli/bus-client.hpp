@@ -56,10 +56,6 @@ int report_error(const BusOptions& options, const std::string& command, const Bu
 int report_usage(const BusOptions& options, const std::string& command, const std::string& message,
                  const char* usage);
 
-// Takes a bus option at args[i] (advancing i past its value). Returns false when args[i] is not
-// one; sets `error` when it is one but lacks its value.
-bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std::string& error);
-
 using BusRef = srmd::CHandle<sd_bus, sd_bus_flush_close_unref>;
 using MessageRef = srmd::CHandle<sd_bus_message, sd_bus_message_unref>;
 using SlotRef = srmd::CHandle<sd_bus_slot, sd_bus_slot_unref>;

@@ -204,23 +204,13 @@ int follow(const BusClient& client, Monitor& monitor) {
 int cmd_monitor(const Args& args) {
     CommandLine line;
     Monitor monitor;
-    auto own = [&](const Args& a, std::size_t& i, std::string& error) {
-        std::string value;
-        if (a[i] == "--count") {
-            if (i + 1 >= a.size() || a[i + 1].rfind("--", 0) == 0) {
-                error = "--count needs a number of signals";
-                return true;
-            }
-            value = a[++i];
-        } else if (a[i].rfind("--count=", 0) == 0) {
-            value = a[i].substr(8);
-        } else {
-            return false;
-        }
-        if (!parse_count(value, monitor.count))
-            error = "--count needs a positive number of signals, not '" + value + "'";
-        return true;
-    };
+    OwnOptions own{{{"count", true}}, [&](const Found& found, std::string& error) {
+                       if (!found.value || (found.separate && found.value->rfind("--", 0) == 0))
+                           error = "--count needs a number of signals";
+                       else if (!parse_count(*found.value, monitor.count))
+                           error = "--count needs a positive number of signals, not '" +
+                                   *found.value + "'";
+                   }};
     if (auto done = parse_command_line(args, "monitor", monitor_usage, 0, line, own))
         return *done;
     monitor.json = line.bus.json;
