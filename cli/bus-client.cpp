@@ -32,7 +32,7 @@ int exit_status_for(const BusError& error) {
     const std::string& n = error.name;
     if (n == "srmctl.Usage")
         return kExitUsage;
-    if (n == "org.srmd1.Error.AccessDenied" || n == "org.freedesktop.DBus.Error.AccessDenied" ||
+    if (n == srmd::bus::kErrorAccessDenied || n == "org.freedesktop.DBus.Error.AccessDenied" ||
         n == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired" ||
         n == "System.Error.EACCES" || n == "System.Error.EPERM")
         return kExitDenied;
@@ -63,28 +63,6 @@ int report_usage(const BusOptions& options, const std::string& command, const st
         report_error(options, command, {"srmctl.Usage", message});
     std::fprintf(stderr, "srmctl %s: %s\n\n%s", command.c_str(), message.c_str(), usage);
     return kExitUsage;
-}
-
-bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std::string& error) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-        options.json = true;
-    } else if (arg == "--no-ask-password") {
-        options.ask_password = false;
-    } else if (arg == "--address") {
-        if (i + 1 >= args.size() || args[i + 1].empty() || args[i + 1][0] == '-') {
-            error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
-            return true;
-        }
-        options.address = args[++i];
-    } else if (starts_with(arg, "--address=")) {
-        options.address = arg.substr(10);
-        if (options.address.empty())
-            error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
-    } else {
-        return false;
-    }
-    return true;
 }
 
 BusFailure errno_failure(int negative_errno, const std::string& doing) {
@@ -132,9 +110,10 @@ BusClient::BusClient(const BusOptions& options) {
 
 MessageRef BusClient::new_call(const char* method) const {
     sd_bus_message* m = nullptr;
-    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, kBusName, kManagerPath,
-                                             kManagerInterface, method),
-              std::string("preparing ") + method);
+    check_bus(
+        sd_bus_message_new_method_call(bus_.get(), &m, srmd::bus::kBusName, srmd::bus::kManagerPath,
+                                       srmd::bus::kManagerInterface, method),
+        std::string("preparing ") + method);
     return MessageRef(m);
 }
 
@@ -174,7 +153,7 @@ srmd::Json BusClient::call_for_json(const char* method, std::uint64_t timeout_us
 
 srmd::Json BusClient::get_all(const char* path, const char* interface) const {
     sd_bus_message* m = nullptr;
-    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, kBusName, path,
+    check_bus(sd_bus_message_new_method_call(bus_.get(), &m, srmd::bus::kBusName, path,
                                              "org.freedesktop.DBus.Properties", "GetAll"),
               "preparing GetAll");
     MessageRef call_message(m);

@@ -18,13 +18,11 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "publish/bus-names.hpp"
+#include "util/c-handle.hpp"
 #include "util/json.hpp"
 
 namespace srmctl {
-
-inline constexpr const char* kBusName = "org.srmd1";
-inline constexpr const char* kManagerPath = "/org/srmd1";
-inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
 
 enum ExitStatus {
     kExitOk = 0,
@@ -58,22 +56,9 @@ int report_error(const BusOptions& options, const std::string& command, const Bu
 int report_usage(const BusOptions& options, const std::string& command, const std::string& message,
                  const char* usage);
 
-// Takes a bus option at args[i] (advancing i past its value). Returns false when args[i] is not
-// one; sets `error` when it is one but lacks its value.
-bool take_bus_option(const Args& args, std::size_t& i, BusOptions& options, std::string& error);
-
-struct SdBusDeleter {
-    void operator()(sd_bus* bus) const { sd_bus_flush_close_unref(bus); }
-};
-struct SdBusMessageDeleter {
-    void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-struct SdBusSlotDeleter {
-    void operator()(sd_bus_slot* s) const { sd_bus_slot_unref(s); }
-};
-using BusRef = std::unique_ptr<sd_bus, SdBusDeleter>;
-using MessageRef = std::unique_ptr<sd_bus_message, SdBusMessageDeleter>;
-using SlotRef = std::unique_ptr<sd_bus_slot, SdBusSlotDeleter>;
+using BusRef = srmd::CHandle<sd_bus, sd_bus_flush_close_unref>;
+using MessageRef = srmd::CHandle<sd_bus_message, sd_bus_message_unref>;
+using SlotRef = srmd::CHandle<sd_bus_slot, sd_bus_slot_unref>;
 
 // Thrown by the helpers below; commands catch it once and hand it to report_error().
 struct BusFailure {

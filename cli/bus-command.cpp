@@ -5,30 +5,62 @@
 
 namespace srmctl {
 
+namespace {
+
+// Returns false when `found` is no bus option.
+bool take_bus_option(const Found& found, BusOptions& options, std::string& error) {
+    if (found.is("json")) {
+        options.json = true;
+    } else if (found.is("no-ask-password")) {
+        options.ask_password = false;
+    } else if (found.is("address")) {
+        if (has_plain_value(found))
+            options.address = *found.value;
+        else
+            error = "--address needs a D-Bus address (unix:path=/run/dbus/system_bus_socket)";
+    } else {
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+const std::vector<OptionName> kBusOptionNames = {
+    {"json", false},
+    {"no-ask-password", false},
+    {"address", true},
+};
+
 std::optional<int> parse_command_line(const Args& args, const std::string& command,
                                       const char* usage, std::size_t max_positional,
-                                      CommandLine& line, const OwnOption& own) {
+                                      CommandLine& line, const OwnOptions& own) {
     // --json may come after the mistake: look for it first so that every usage error is JSON.
     for (const std::string& arg : args)
         if (arg == "--json")
             line.bus.json = true;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
+    std::vector<OptionName> names = kBusOptionNames;
+    names.insert(names.end(), own.names.begin(), own.names.end());
+    OptionReader reader(args, names);
+    for (Found found; reader.next(found);) {
         std::string error;
-        if (arg == "--help" || arg == "-h") {
+        if (found.is("help")) {
             std::fputs(usage, stdout);
             return kExitOk;
         }
-        if (take_bus_option(args, i, line.bus, error) || (own && own(args, i, error))) {
-            if (!error.empty())
-                return report_usage(line.bus, command, error, usage);
+        if (found.kind == Found::kUnknown)
+            return report_usage(line.bus, command, "unknown option '" + found.word + "'", usage);
+        if (found.kind == Found::kArgument) {
+            if (line.positional.size() >= max_positional)
+                return report_usage(line.bus, command, "unexpected argument '" + found.word + "'",
+                                    usage);
+            line.positional.push_back(found.word);
             continue;
         }
-        if (arg.size() > 1 && arg[0] == '-')
-            return report_usage(line.bus, command, "unknown option '" + arg + "'", usage);
-        if (line.positional.size() >= max_positional)
-            return report_usage(line.bus, command, "unexpected argument '" + arg + "'", usage);
-        line.positional.push_back(arg);
+        if (!take_bus_option(found, line.bus, error))
+            own.take(found, error);
+        if (!error.empty())
+            return report_usage(line.bus, command, error, usage);
     }
     return std::nullopt;
 }

@@ -10,6 +10,7 @@
 
 #include "cli/bus-client.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 
 namespace srmctl {
 
@@ -18,16 +19,22 @@ struct CommandLine {
     std::vector<std::string> positional;
 };
 
-// A command's own option at args[i]: returns false when args[i] is not one; otherwise takes it
-// (advancing i past a value) and sets `error` when it is malformed.
-using OwnOption = std::function<bool(const Args& args, std::size_t& i, std::string& error)>;
+// The options every bus command takes (BusOptions), as srmctl's own command line has them too.
+extern const std::vector<OptionName> kBusOptionNames;
+
+// A command's own options, and what to do with each one found (set `error` when it is
+// malformed).
+struct OwnOptions {
+    std::vector<OptionName> names;
+    std::function<void(const Found& found, std::string& error)> take;
+};
 
 // Parses `args` for `command`. Returns an exit status when the command should not go on (0 after
 // --help, 2 on a usage error, already reported), nullopt otherwise. `max_positional` positional
 // arguments are accepted at most.
 std::optional<int> parse_command_line(const Args& args, const std::string& command,
                                       const char* usage, std::size_t max_positional,
-                                      CommandLine& line, const OwnOption& own = {});
+                                      CommandLine& line, const OwnOptions& own = {});
 
 // Connects and runs `body`; a BusFailure thrown on the way is reported (report_error) and its
 // exit status returned.

@@ -27,23 +27,14 @@ int cmd_apply(const Args& args) {
     CommandLine line;
     std::vector<std::string> ranges;
     bool full = false;
-    auto own = [&](const Args& a, std::size_t& i, std::string& error) {
-        if (a[i] == "--full") {
-            full = true;
-        } else if (a[i] == "--range") {
-            if (i + 1 >= a.size() || a[i + 1].empty() || a[i + 1][0] == '-')
-                error = "--range needs a range ID";
-            else
-                ranges.push_back(a[++i]);
-        } else if (a[i].rfind("--range=", 0) == 0) {
-            ranges.push_back(a[i].substr(8));
-            if (ranges.back().empty())
-                error = "--range needs a range ID";
-        } else {
-            return false;
-        }
-        return true;
-    };
+    OwnOptions own{{{"full", false}, {"range", true}}, [&](const Found& found, std::string& error) {
+                       if (found.is("full"))
+                           full = true;
+                       else if (has_plain_value(found))
+                           ranges.push_back(*found.value);
+                       else
+                           error = "--range needs a range ID";
+                   }};
     if (auto done = parse_command_line(args, "apply", apply_usage, 0, line, own))
         return *done;
     return run_on_bus(line.bus, "apply", [&](const BusClient& client) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "read/capture.hpp"
 #include "read/root-reader.hpp"
 #include "util/error.hpp"
@@ -50,19 +51,18 @@ bool addresses_hidden(std::string_view iomem) {
 int cmd_capture(const Args& args) {
     std::string source_root = "/";
     std::string destination;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "-h" || arg == "--help") {
+    OptionReader reader(args, {{"root", true}});
+    for (Found found; reader.next(found);) {
+        if (found.is("help")) {
             usage();
             return 0;
-        } else if (arg == "--root" && i + 1 < args.size()) {
-            source_root = args[++i];
-        } else if (arg.rfind("--root=", 0) == 0) {
-            source_root = arg.substr(7);
-        } else if (!arg.empty() && arg[0] != '-' && destination.empty()) {
-            destination = arg;
+        } else if (found.is("root") && found.value) {
+            source_root = *found.value;
+        } else if (found.kind == Found::kArgument && !found.word.empty() && found.word[0] != '-' &&
+                   destination.empty()) {
+            destination = found.word;
         } else {
-            std::fprintf(stderr, "srmctl capture: unexpected argument '%s'\n", arg.c_str());
+            std::fprintf(stderr, "srmctl capture: unexpected argument '%s'\n", found.word.c_str());
             usage();
             return 2;
         }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "policy/diagnostic.hpp"
 #include "policy/policy-load.hpp"
 
@@ -42,21 +43,20 @@ std::string plural(int count, const char* word) {
 int cmd_check_policy(const Args& args) {
     std::vector<std::string> dirs;
     std::vector<std::string> files;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--help" || arg == "-h") {
+    OptionReader reader(args, {{"policy-dir", true}});
+    for (Found found; reader.next(found);) {
+        if (found.is("help")) {
             std::fputs(check_policy_usage, stdout);
             return 0;
-        } else if (arg == "--policy-dir") {
-            if (i + 1 >= args.size() || args[i + 1].empty())
-                return usage_error("--policy-dir needs a directory");
-            dirs.push_back(args[++i]);
-        } else if (arg.rfind("--policy-dir=", 0) == 0 && arg.size() > 13) {
-            dirs.push_back(arg.substr(13));
-        } else if (arg.size() > 1 && arg[0] == '-') {
-            return usage_error("unknown option '" + arg + "'");
+        } else if (found.is("policy-dir") && !value_given(found)) {
+            return usage_error("--policy-dir needs a directory");
+        } else if (found.is("policy-dir") && !found.value->empty()) {
+            dirs.push_back(*found.value);
+        } else if (found.kind != Found::kArgument) {
+            // An unknown option, or --policy-dir= with nothing after it.
+            return usage_error("unknown option '" + found.word + "'");
         } else {
-            files.push_back(arg);
+            files.push_back(found.word);
         }
     }
 

@@ -22,12 +22,11 @@ const char explain_daemon_usage[] =
 
 int cmd_explain_daemon(const Args& args) {
     CommandLine line;
-    auto own = [](const Args& a, std::size_t& i, std::string& error) {
-        if (a[i] != "--policy-dir" && a[i].rfind("--policy-dir=", 0) != 0)
-            return false;
-        error = "--policy-dir works with --root only: srmd explains with the policy it has loaded";
-        return true;
-    };
+    OwnOptions own{
+        {{"policy-dir", true}}, [](const Found&, std::string& error) {
+            error =
+                "--policy-dir works with --root only: srmd explains with the policy it has loaded";
+        }};
     if (auto done = parse_command_line(args, "explain", explain_daemon_usage, 1, line, own))
         return *done;
     if (line.positional.empty())

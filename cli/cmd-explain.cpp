@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "ownership/ownership.hpp"
 #include "policy/policy-load.hpp"
@@ -60,37 +61,28 @@ const srmd::Range* find_range(const std::vector<srmd::Range>& ranges, const std:
 int cmd_explain(const Args& args) {
     // Without a tree to read, the daemon answers with the policy it has loaded
     // (cmd-explain-daemon.cpp).
-    bool names_root = false;
-    for (const std::string& arg : args)
-        if (arg == "--root" || arg.rfind("--root=", 0) == 0)
-            names_root = true;
-    if (!names_root)
+    if (!names_option(args, "root"))
         return cmd_explain_daemon(args);
     std::string root = "/";
     std::vector<std::string> dirs;
     std::string id;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--help" || arg == "-h") {
+    OptionReader reader(args, {{"root", true}, {"policy-dir", true}});
+    for (Found found; reader.next(found);) {
+        if (found.is("help")) {
             std::fputs(explain_usage, stdout);
             return 0;
-        } else if (arg == "--root" || arg == "--policy-dir") {
-            if (i + 1 >= args.size() || args[i + 1].empty())
-                return usage_error(arg + " needs a directory");
-            if (arg == "--root")
-                root = args[++i];
-            else
-                dirs.push_back(args[++i]);
-        } else if (arg.rfind("--root=", 0) == 0) {
-            root = arg.substr(7);
-        } else if (arg.rfind("--policy-dir=", 0) == 0) {
-            dirs.push_back(arg.substr(13));
-        } else if (arg.size() > 1 && arg[0] == '-') {
-            return usage_error("unknown option '" + arg + "'");
+        } else if (found.kind == Found::kOption && !value_given(found)) {
+            return usage_error("--" + found.name + " needs a directory");
+        } else if (found.is("root")) {
+            root = *found.value;
+        } else if (found.is("policy-dir")) {
+            dirs.push_back(*found.value);
+        } else if (found.kind == Found::kUnknown) {
+            return usage_error("unknown option '" + found.word + "'");
         } else if (id.empty()) {
-            id = arg;
+            id = found.word;
         } else {
-            return usage_error("one range at a time ('" + id + "', then '" + arg + "')");
+            return usage_error("one range at a time ('" + id + "', then '" + found.word + "')");
         }
     }
     if (id.empty())

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
+#include "util/c-handle.hpp"
 
 namespace srmctl {
 
@@ -26,13 +26,6 @@ const char monitor_usage[] =
     "member naming it.\n"
     "\n"
     "  --count N  exit after N signals\n";
-
-struct SdEventDeleter {
-    void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct SdEventSourceDeleter {
-    void operator()(sd_event_source* s) const { sd_event_source_unref(s); }
-};
 
 struct Monitor {
     bool json = false;
@@ -157,9 +150,9 @@ int follow(const BusClient& client, Monitor& monitor) {
 
     sd_event* raw = nullptr;
     check_bus(sd_event_new(&raw), "creating the event loop");
-    std::unique_ptr<sd_event, SdEventDeleter> event(raw);
+    srmd::CHandle<sd_event, sd_event_unref> event(raw);
     monitor.event = raw;
-    std::unique_ptr<sd_event_source, SdEventSourceDeleter> stops[2];
+    srmd::CHandle<sd_event_source, sd_event_source_unref> stops[2];
     for (int i = 0; i < 2; ++i) {
         sd_event_source* source = nullptr;
         check_bus(
@@ -187,8 +180,9 @@ int follow(const BusClient& client, Monitor& monitor) {
     for (const Match& match : matches) {
         sd_bus_slot* slot = nullptr;
         // Synchronous: once this returns, the bus daemon routes the signal to us.
-        check_bus(sd_bus_match_signal(bus, &slot, kBusName, kManagerPath, kManagerInterface,
-                                      match.member, match.handler, &monitor),
+        check_bus(sd_bus_match_signal(bus, &slot, srmd::bus::kBusName, srmd::bus::kManagerPath,
+                                      srmd::bus::kManagerInterface, match.member, match.handler,
+                                      &monitor),
                   std::string("subscribing to ") + match.member);
         slots.emplace_back(slot);
     }
@@ -210,23 +204,13 @@ int follow(const BusClient& client, Monitor& monitor) {
 int cmd_monitor(const Args& args) {
     CommandLine line;
     Monitor monitor;
-    auto own = [&](const Args& a, std::size_t& i, std::string& error) {
-        std::string value;
-        if (a[i] == "--count") {
-            if (i + 1 >= a.size() || a[i + 1].rfind("--", 0) == 0) {
-                error = "--count needs a number of signals";
-                return true;
-            }
-            value = a[++i];
-        } else if (a[i].rfind("--count=", 0) == 0) {
-            value = a[i].substr(8);
-        } else {
-            return false;
-        }
-        if (!parse_count(value, monitor.count))
-            error = "--count needs a positive number of signals, not '" + value + "'";
-        return true;
-    };
+    OwnOptions own{{{"count", true}}, [&](const Found& found, std::string& error) {
+                       if (!found.value || (found.separate && found.value->rfind("--", 0) == 0))
+                           error = "--count needs a number of signals";
+                       else if (!parse_count(*found.value, monitor.count))
+                           error = "--count needs a positive number of signals, not '" +
+                                   *found.value + "'";
+                   }};
     if (auto done = parse_command_line(args, "monitor", monitor_usage, 0, line, own))
         return *done;
     monitor.json = line.bus.json;

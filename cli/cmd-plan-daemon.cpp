@@ -23,12 +23,10 @@ const char plan_daemon_usage[] =
 
 int cmd_plan_daemon(const Args& args) {
     CommandLine line;
-    auto own = [](const Args& a, std::size_t& i, std::string& error) {
-        if (a[i] != "--policy-dir" && a[i].rfind("--policy-dir=", 0) != 0)
-            return false;
-        error = "--policy-dir works with --root only: srmd plans with the policy it has loaded";
-        return true;
-    };
+    OwnOptions own{
+        {{"policy-dir", true}}, [](const Found&, std::string& error) {
+            error = "--policy-dir works with --root only: srmd plans with the policy it has loaded";
+        }};
     if (auto done = parse_command_line(args, "plan", plan_daemon_usage, 0, line, own))
         return *done;
     return run_on_bus(line.bus, "plan", [&](const BusClient& client) {

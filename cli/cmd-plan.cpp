@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/json-error.hpp"
+#include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "ownership/ownership.hpp"
 #include "plan/plan.hpp"
@@ -146,40 +147,28 @@ void run(const PlanOptions& options) {
         std::fputs(plan_text(plan, ranges, desired).c_str(), stdout);
 }
 
-bool names_root(const Args& args) {
-    for (const std::string& arg : args)
-        if (arg == "--root" || arg.rfind("--root=", 0) == 0)
-            return true;
-    return false;
-}
-
 }  // namespace
 
 int cmd_plan(const Args& args) {
     // Without a tree to read, the daemon answers (cmd-plan-daemon.cpp).
-    if (!names_root(args))
+    if (!names_option(args, "root"))
         return cmd_plan_daemon(args);
     PlanOptions options;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--help" || arg == "-h") {
+    OptionReader reader(args, {{"json", false}, {"root", true}, {"policy-dir", true}});
+    for (Found found; reader.next(found);) {
+        if (found.is("help")) {
             std::fputs(plan_usage, stdout);
             return 0;
-        } else if (arg == "--json") {
+        } else if (found.is("json")) {
             options.json = true;
-        } else if (arg == "--root" || arg == "--policy-dir") {
-            if (i + 1 >= args.size() || args[i + 1].empty())
-                return usage_error(arg + " needs a directory");
-            if (arg == "--root")
-                options.root = args[++i];
-            else
-                options.policy_dirs.push_back(args[++i]);
-        } else if (arg.rfind("--root=", 0) == 0) {
-            options.root = arg.substr(7);
-        } else if (arg.rfind("--policy-dir=", 0) == 0) {
-            options.policy_dirs.push_back(arg.substr(13));
+        } else if (found.kind == Found::kOption && !value_given(found)) {
+            return usage_error("--" + found.name + " needs a directory");
+        } else if (found.is("root")) {
+            options.root = *found.value;
+        } else if (found.is("policy-dir")) {
+            options.policy_dirs.push_back(*found.value);
         } else {
-            return usage_error("unknown argument '" + arg + "'");
+            return usage_error("unknown argument '" + found.word + "'");
         }
     }
     if (!options.root)

@@ -26,12 +26,8 @@ const char reload_usage[] =
 int cmd_reload(const Args& args) {
     CommandLine line;
     bool reconcile = true;
-    auto own = [&](const Args& a, std::size_t& i, std::string&) {
-        if (a[i] != "--no-reconcile")
-            return false;
-        reconcile = false;
-        return true;
-    };
+    OwnOptions own{{{"no-reconcile", false}},
+                   [&](const Found&, std::string&) { reconcile = false; }};
     if (auto done = parse_command_line(args, "reload", reload_usage, 0, line, own))
         return *done;
     return run_on_bus(line.bus, "reload", [&](const BusClient& client) {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/json-error.hpp"
+#include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "cli/policy-table.hpp"
 #include "cli/ranges-table.hpp"
@@ -106,45 +107,47 @@ int run(const SimulateOptions& options) {
 
 int cmd_simulate(const Args& args) {
     SimulateOptions options;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--json") {
+    OptionReader reader(args, {{"json", false},
+                               {"root", true},
+                               {"policy-dir", true},
+                               {"apply", false},
+                               {"in-place", false},
+                               {"inject", true},
+                               {"step-timeout", true}});
+    for (Found found; reader.next(found);) {
+        if (found.is("json")) {
             options.json = true;
-        } else if (arg == "--help" || arg == "-h") {
+        } else if (found.is("help")) {
             options.help = true;
-        } else if (arg == "--root") {
-            if (i + 1 >= args.size())
+        } else if (found.is("root")) {
+            if (!found.value)
                 return usage_error("--root needs a directory");
-            options.root = args[++i];
-        } else if (arg.rfind("--root=", 0) == 0) {
-            options.root = arg.substr(7);
-        } else if (arg == "--policy-dir") {
-            if (i + 1 >= args.size() || args[i + 1].empty())
+            options.root = *found.value;
+        } else if (found.is("policy-dir")) {
+            if (!value_given(found))
                 return usage_error("--policy-dir needs a directory");
-            options.policy_dirs.push_back(args[++i]);
-        } else if (arg.rfind("--policy-dir=", 0) == 0) {
-            options.policy_dirs.push_back(arg.substr(13));
-        } else if (arg == "--apply") {
+            options.policy_dirs.push_back(*found.value);
+        } else if (found.is("apply")) {
             options.apply = true;
-        } else if (arg == "--in-place") {
+        } else if (found.is("in-place")) {
             options.in_place = true;
-        } else if (arg == "--inject" || arg.rfind("--inject=", 0) == 0) {
-            if (arg == "--inject" && i + 1 >= args.size())
+        } else if (found.is("inject")) {
+            if (!found.value)
                 return usage_error("--inject needs a fault");
-            std::string spec = arg == "--inject" ? args[++i] : arg.substr(9);
             try {
-                options.faults.faults.push_back(srmd::parse_sim_fault(spec));
+                options.faults.faults.push_back(srmd::parse_sim_fault(*found.value));
             } catch (const std::invalid_argument& e) {
                 return usage_error(e.what());
             }
-        } else if (arg == "--step-timeout") {
-            const std::string value = i + 1 < args.size() ? args[++i] : "";
+        } else if (found.is("step-timeout") && (!found.value || found.separate)) {
+            // Only ever "--step-timeout MS": "--step-timeout=MS" stays an unknown argument.
+            const std::string value = found.value.value_or("");
             if (value.empty() || value.size() > 9 ||
                 value.find_first_not_of("0123456789") != std::string::npos || value == "0")
                 return usage_error("--step-timeout needs a number of milliseconds");
             options.step_timeout = std::chrono::milliseconds(std::stol(value));
         } else {
-            return usage_error("unknown argument '" + arg + "'");
+            return usage_error("unknown argument '" + found.word + "'");
         }
     }
     if (options.help) {

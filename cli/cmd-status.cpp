@@ -110,7 +110,8 @@ int cmd_status(const Args& args) {
     if (auto done = parse_command_line(args, "status", status_usage, 0, line))
         return *done;
     return run_on_bus(line.bus, "status", [&](const BusClient& client) {
-        srmd::Json properties = client.get_all(kManagerPath, kManagerInterface);
+        srmd::Json properties =
+            client.get_all(srmd::bus::kManagerPath, srmd::bus::kManagerInterface);
         if (line.bus.json) {
             if (const srmd::Json* actors = properties.find("CompetingActors"))
                 properties.set("CompetingActors", actors_as_objects(*actors));

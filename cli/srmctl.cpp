@@ -2,9 +2,13 @@
 // the bus; or look at a captured tree without it. Dispatches to one subcommand per file
 // (cmd-*.cpp).
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "srmd-config.h"
 
 namespace {
@@ -42,39 +46,49 @@ const char usage_text[] =
     "Exit status: 0 done; 1 failed (the daemon's error, a failed step, a bad tree); 2 usage;\n"
     "3 srmd not reachable on the bus; 4 access denied. See srmctl(1).\n";
 
+int unknown_command(const std::string& command) {
+    std::fprintf(stderr, "srmctl: unknown command '%s'\n\n", command.c_str());
+    std::fputs(usage_text, stderr);
+    return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    // The bus options may come before the command; they are handed to it.
+    const srmctl::Args words(argv + 1, argv + argc);
+    // The bus options may come before the command; they are handed to it, as written.
+    std::vector<srmctl::OptionName> names = srmctl::kBusOptionNames;
+    names.push_back({"version", false});
+    srmctl::OptionReader reader(words, names);
     srmctl::Args leading;
-    int first = 1;
-    while (first < argc) {
-        std::string arg = argv[first];
-        if (arg == "--json" || arg == "--no-ask-password" || arg.rfind("--address=", 0) == 0) {
-            leading.push_back(arg);
-            ++first;
-        } else if (arg == "--address" && first + 1 < argc) {
-            leading.push_back(arg);
-            leading.push_back(argv[first + 1]);
-            first += 2;
-        } else {
-            break;
+    std::optional<std::size_t> first;  // where the command is
+    for (srmctl::Found found; !first && reader.next(found);) {
+        if (found.is("help")) {
+            std::fputs(usage_text, stdout);
+            return 0;
         }
+        if (found.is("version")) {
+            std::printf("srmctl %s\n", SRMD_VERSION);
+            return 0;
+        }
+        if (found.kind == srmctl::Found::kArgument)
+            first = found.index;
+        else if (found.kind == srmctl::Found::kUnknown || (found.name == "address" && !found.value))
+            return unknown_command(found.word);
+        else
+            leading.insert(leading.end(), words.begin() + found.index,
+                           words.begin() + found.index + (found.separate ? 2 : 1));
     }
-    if (first >= argc) {
+    if (!first) {
         std::fputs(usage_text, stderr);
         return 2;
     }
-    std::string command = argv[first];
-    srmctl::Args args(argv + first + 1, argv + argc);
+    std::string command = words[*first];
+    srmctl::Args args(words.begin() + *first + 1, words.end());
     args.insert(args.begin(), leading.begin(), leading.end());
 
-    if (command == "--help" || command == "-h" || command == "help") {
+    if (command == "help") {
         std::fputs(usage_text, stdout);
-        return 0;
-    }
-    if (command == "--version") {
-        std::printf("srmctl %s\n", SRMD_VERSION);
         return 0;
     }
     struct Command {
@@ -99,8 +113,5 @@ int main(int argc, char** argv) {
     for (const Command& each : commands)
         if (command == each.name)
             return each.run(args);
-
-    std::fprintf(stderr, "srmctl: unknown command '%s'\n\n", command.c_str());
-    std::fputs(usage_text, stderr);
-    return 2;
+    return unknown_command(command);
 }

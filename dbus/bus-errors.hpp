@@ -8,14 +8,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace srmd::bus {
+#include "publish/bus-names.hpp"
 
-inline constexpr const char* kErrorNoSuchRange = "org.srmd1.Error.NoSuchRange";
-inline constexpr const char* kErrorInvalidArgs = "org.srmd1.Error.InvalidArgs";
-inline constexpr const char* kErrorPolicyInvalid = "org.srmd1.Error.PolicyInvalid";
-inline constexpr const char* kErrorAccessDenied = "org.srmd1.Error.AccessDenied";
-inline constexpr const char* kErrorBusy = "org.srmd1.Error.Busy";
-inline constexpr const char* kErrorFailed = "org.srmd1.Error.Failed";
+namespace srmd::bus {
 
 class BusError : public std::runtime_error {
   public:
@@ -24,7 +19,7 @@ class BusError : public std::runtime_error {
     const char* name() const { return name_; }
 
   private:
-    const char* name_;  // one of the constants above
+    const char* name_;  // one of the kError* of publish/bus-names.hpp
 };
 
 // Runs a callback body; whatever it throws becomes `error` (sd-bus then replies with it).

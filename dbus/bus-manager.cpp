@@ -20,9 +20,6 @@ namespace srmd::bus {
 
 namespace {
 
-constexpr const char* kActionManage = "org.srmd1.manage";
-constexpr const char* kActionReload = "org.srmd1.reload-policy";
-
 BusService& service_of(void* userdata) {
     return *static_cast<BusService*>(userdata);
 }

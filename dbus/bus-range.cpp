@@ -4,6 +4,8 @@
 //
 // Each property is a field of the range's JSON object (ranges-json.hpp, plus "policy" and
 // "converged"), converted to a D-Bus type: JSON null is "" for text and -1 for a node number.
+// One table (kRangeProperties) names each property once, with its type and its field.
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,29 +15,6 @@
 namespace srmd::bus {
 
 namespace {
-
-struct RangeProperty {
-    const char* name;  // D-Bus, CamelCase
-    const char* key;   // JSON contract
-};
-
-// Every field of the contract, in its order.
-const RangeProperty kRangeProperties[] = {
-    {"Id", "id"},
-    {"Start", "start"},
-    {"Size", "size"},
-    {"Window", "window"},
-    {"SoftReserved", "soft_reserved"},
-    {"Claimants", "claimants"},
-    {"KernelOwner", "kernel_owner"},
-    {"Owner", "owner"},
-    {"Mode", "mode"},
-    {"Status", "status"},
-    {"Dax", "dax"},
-    {"Problems", "problems"},
-    {"Policy", "policy"},
-    {"Converged", "converged"},
-};
 
 const Json& field(const Json& object, const char* key) {
     static const Json null;
@@ -55,80 +34,111 @@ std::int32_t signed_number(const Json& value) {
     return value.is_number() ? static_cast<std::int32_t>(value.as_int()) : -1;
 }
 
-void append_string(sd_bus_message* m, const Json& value) {
-    check_bus(sd_bus_message_append(m, "s", text(value).c_str()), "Range property");
+struct RangeProperty;
+// Appends a property's JSON field to a message as the property's D-Bus signature says.
+using AppendValue = void (*)(sd_bus_message* m, const RangeProperty& property, const Json& value);
+
+struct RangeProperty {
+    const char* name;       // D-Bus, CamelCase
+    const char* signature;  // D-Bus type, as dbus/org.srmd1.xml has it
+    const char* key;        // the field of the JSON contract
+    bool constant;          // never changes while the object exists (else announced on change)
+    AppendValue append;
+};
+
+// "(ss)" for a property of type "a(ss)".
+const char* element_of(const RangeProperty& property) {
+    return property.signature + 1;
 }
 
-void append_claimants(sd_bus_message* m, const Json& claimants) {
-    check_bus(sd_bus_message_open_container(m, 'a', "(ssttbs)"), "Claimants");
+void append_text(sd_bus_message* m, const RangeProperty& property, const Json& value) {
+    check_bus(sd_bus_message_append(m, property.signature, text(value).c_str()), property.name);
+}
+
+void append_unsigned(sd_bus_message* m, const RangeProperty& property, const Json& value) {
+    check_bus(sd_bus_message_append(m, property.signature, unsigned_number(value)), property.name);
+}
+
+void append_flag(sd_bus_message* m, const RangeProperty& property, const Json& value) {
+    check_bus(sd_bus_message_append(m, property.signature, value == Json(true)), property.name);
+}
+
+// a(ssttbs): kind, device, start, size, committed, covers.
+void append_claimants(sd_bus_message* m, const RangeProperty& property, const Json& claimants) {
+    check_bus(sd_bus_message_open_container(m, 'a', element_of(property)), property.name);
     if (claimants.is_array())
         for (const Json& c : claimants.as_array())
-            check_bus(
-                sd_bus_message_append(
-                    m, "(ssttbs)", text(field(c, "kind")).c_str(), text(field(c, "device")).c_str(),
-                    unsigned_number(field(c, "start")), unsigned_number(field(c, "size")),
-                    field(c, "committed") == Json(true), text(field(c, "covers")).c_str()),
-                "Claimants");
-    check_bus(sd_bus_message_close_container(m), "Claimants");
+            check_bus(sd_bus_message_append(
+                          m, element_of(property), text(field(c, "kind")).c_str(),
+                          text(field(c, "device")).c_str(), unsigned_number(field(c, "start")),
+                          unsigned_number(field(c, "size")), field(c, "committed") == Json(true),
+                          text(field(c, "covers")).c_str()),
+                      property.name);
+    check_bus(sd_bus_message_close_container(m), property.name);
 }
 
-void append_dax(sd_bus_message* m, const Json& dax) {
-    check_bus(sd_bus_message_open_container(m, 'a', "(ssti(iis))"), "Dax");
+// a(ssti(iis)): device, driver, size, target_node, (blocks, online, zone) of its memory.
+void append_dax(sd_bus_message* m, const RangeProperty& property, const Json& dax) {
+    check_bus(sd_bus_message_open_container(m, 'a', element_of(property)), property.name);
     if (dax.is_array())
         for (const Json& d : dax.as_array()) {
             const Json& memory = field(d, "memory");
             check_bus(
                 sd_bus_message_append(
-                    m, "(ssti(iis))", text(field(d, "device")).c_str(),
+                    m, element_of(property), text(field(d, "device")).c_str(),
                     text(field(d, "driver")).c_str(), unsigned_number(field(d, "size")),
                     signed_number(field(d, "target_node")), signed_number(field(memory, "blocks")),
                     signed_number(field(memory, "online")), text(field(memory, "zone")).c_str()),
-                "Dax");
+                property.name);
         }
-    check_bus(sd_bus_message_close_container(m), "Dax");
+    check_bus(sd_bus_message_close_container(m), property.name);
 }
 
-void append_problems(sd_bus_message* m, const Json& problems) {
-    check_bus(sd_bus_message_open_container(m, 'a', "(ss)"), "Problems");
+// a(ss): code, message.
+void append_problems(sd_bus_message* m, const RangeProperty& property, const Json& problems) {
+    check_bus(sd_bus_message_open_container(m, 'a', element_of(property)), property.name);
     if (problems.is_array())
         for (const Json& p : problems.as_array())
-            check_bus(sd_bus_message_append(m, "(ss)", text(field(p, "code")).c_str(),
+            check_bus(sd_bus_message_append(m, element_of(property), text(field(p, "code")).c_str(),
                                             text(field(p, "message")).c_str()),
-                      "Problems");
-    check_bus(sd_bus_message_close_container(m), "Problems");
+                      property.name);
+    check_bus(sd_bus_message_close_container(m), property.name);
 }
 
-void append_policy(sd_bus_message* m, const Json& policy) {
-    // null (no rule matches) reads as four empty strings, as the contract says.
-    check_bus(sd_bus_message_append(m, "(ssss)", text(field(policy, "rule")).c_str(),
+// (ssss): rule, owner, mode, zone. null (no rule matches) reads as four empty strings, as the
+// contract says.
+void append_policy(sd_bus_message* m, const RangeProperty& property, const Json& policy) {
+    check_bus(sd_bus_message_append(m, property.signature, text(field(policy, "rule")).c_str(),
                                     text(field(policy, "owner")).c_str(),
                                     text(field(policy, "mode")).c_str(),
                                     text(field(policy, "zone")).c_str()),
-              "Policy");
+              property.name);
 }
 
-void append_property(sd_bus_message* m, const char* name, const Json& value) {
-    std::string_view n = name;
-    if (n == "Start" || n == "Size")
-        check_bus(sd_bus_message_append(m, "t", unsigned_number(value)), name);
-    else if (n == "SoftReserved" || n == "Converged")
-        check_bus(sd_bus_message_append(m, "b", value == Json(true)), name);
-    else if (n == "Claimants")
-        append_claimants(m, value);
-    else if (n == "Dax")
-        append_dax(m, value);
-    else if (n == "Problems")
-        append_problems(m, value);
-    else if (n == "Policy")
-        append_policy(m, value);
-    else
-        append_string(m, value);
-}
+// Every field of the contract, in its order: the vtable, the getter and the change announcements
+// are all made from this table.
+constexpr RangeProperty kRangeProperties[] = {
+    // A range's id is its start address: neither changes while the object exists.
+    {"Id", "s", "id", true, append_text},
+    {"Start", "t", "start", true, append_unsigned},
+    {"Size", "t", "size", false, append_unsigned},
+    {"Window", "s", "window", false, append_text},
+    {"SoftReserved", "b", "soft_reserved", false, append_flag},
+    {"Claimants", "a(ssttbs)", "claimants", false, append_claimants},
+    {"KernelOwner", "s", "kernel_owner", false, append_text},
+    {"Owner", "s", "owner", false, append_text},
+    {"Mode", "s", "mode", false, append_text},
+    {"Status", "s", "status", false, append_text},
+    {"Dax", "a(ssti(iis))", "dax", false, append_dax},
+    {"Problems", "a(ss)", "problems", false, append_problems},
+    {"Policy", "(ssss)", "policy", false, append_policy},
+    {"Converged", "b", "converged", false, append_flag},
+};
 
-const char* json_key(const char* property) {
+const RangeProperty* find_property(const char* name) {
     for (const RangeProperty& p : kRangeProperties)
-        if (std::strcmp(p.name, property) == 0)
-            return p.key;
+        if (std::strcmp(p.name, name) == 0)
+            return &p;
     return nullptr;
 }
 
@@ -142,7 +152,7 @@ std::string id_of(const char* path) {
     return out;
 }
 
-int get_range_property(sd_bus*, const char* path, const char*, const char* property,
+int get_range_property(sd_bus*, const char* path, const char*, const char* name,
                        sd_bus_message* reply, void* userdata, sd_bus_error* error) {
     return guarded(error, [&] {
         auto* service = static_cast<BusService*>(userdata);
@@ -150,39 +160,35 @@ int get_range_property(sd_bus*, const char* path, const char*, const char* prope
         const Json* range = service->range(id);
         if (!range)
             throw BusError(kErrorNoSuchRange, "no range '" + id + "' (it went away)");
-        const char* key = json_key(property);
-        if (!key)
-            throw BusError(kErrorFailed, std::string("no property ") + property);
-        append_property(reply, property, field(*range, key));
+        const RangeProperty* property = find_property(name);
+        if (!property)
+            throw BusError(kErrorFailed, std::string("no property ") + name);
+        property->append(reply, *property, field(*range, property->key));
         return 1;
     });
 }
 
+// The vtable: the table's properties, in its order, all read by get_range_property().
+constexpr std::size_t kVtableSize = std::size(kRangeProperties) + 2;
+
+constexpr std::array<sd_bus_vtable, kVtableSize> make_range_vtable() {
+    std::array<sd_bus_vtable, kVtableSize> vtable{};
+    vtable.front() = SD_BUS_VTABLE_START(0);
+    for (std::size_t i = 0; i < std::size(kRangeProperties); ++i) {
+        const RangeProperty& p = kRangeProperties[i];
+        vtable[i + 1] = SD_BUS_PROPERTY(
+            p.name, p.signature, get_range_property, 0,
+            p.constant ? SD_BUS_VTABLE_PROPERTY_CONST : SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE);
+    }
+    vtable.back() = SD_BUS_VTABLE_END;
+    return vtable;
+}
+
+constexpr std::array<sd_bus_vtable, kVtableSize> kRangeVtable = make_range_vtable();
+
 }  // namespace
 
-const sd_bus_vtable range_vtable[] = {
-    SD_BUS_VTABLE_START(0),
-    // A range's id is its start address: neither changes while the object exists.
-    SD_BUS_PROPERTY("Id", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Start", "t", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Size", "t", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Window", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("SoftReserved", "b", get_range_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Claimants", "a(ssttbs)", get_range_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("KernelOwner", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Owner", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Mode", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Status", "s", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Dax", "a(ssti(iis))", get_range_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Problems", "a(ss)", get_range_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Policy", "(ssss)", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Converged", "b", get_range_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_VTABLE_END,
-};
+const sd_bus_vtable* const range_vtable = kRangeVtable.data();
 
 int find_range(sd_bus*, const char* path, const char*, void* userdata, void** found,
                sd_bus_error*) {

@@ -17,6 +17,7 @@
 
 #include "dbus/bus-handles.hpp"
 #include "dbus/bus-polkit.hpp"
+#include "publish/bus-names.hpp"
 #include "service/daemon.hpp"
 #include "util/json.hpp"
 
@@ -56,17 +57,12 @@ class BusService {
 
 namespace bus {
 
-inline constexpr const char* kBusName = "org.srmd1";
-inline constexpr const char* kManagerPath = "/org/srmd1";
-inline constexpr const char* kManagerInterface = "org.srmd1.Manager";
-inline constexpr const char* kRangesPath = "/org/srmd1/ranges";
-inline constexpr const char* kRangeInterface = "org.srmd1.Range";
-
 inline constexpr const char* kLogControlPath = "/org/freedesktop/LogControl1";
 inline constexpr const char* kLogControlInterface = "org.freedesktop.LogControl1";
 
 extern const sd_bus_vtable manager_vtable[];
-extern const sd_bus_vtable range_vtable[];
+// Made from bus-range.cpp's table of properties.
+extern const sd_bus_vtable* const range_vtable;
 extern const sd_bus_vtable log_control_vtable[];
 
 // The Range objects: found by path, listed for introspection and the ObjectManager.

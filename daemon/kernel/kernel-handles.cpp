@@ -1,17 +1,6 @@
 #include "kernel/kernel-handles.hpp"
 
-#include <cxl/libcxl.h>
-#include <daxctl/libdaxctl.h>
-
 namespace srmd {
-
-void DaxctlUnref::operator()(daxctl_ctx* ctx) const {
-    daxctl_unref(ctx);
-}
-
-void CxlUnref::operator()(cxl_ctx* ctx) const {
-    cxl_unref(ctx);
-}
 
 DaxctlContext new_daxctl_context(int& error) {
     daxctl_ctx* ctx = nullptr;

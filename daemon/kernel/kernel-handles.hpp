@@ -2,22 +2,15 @@
 // they enumerate) and released on every path out of it.
 #pragma once
 
-#include <memory>
+#include <cxl/libcxl.h>
+#include <daxctl/libdaxctl.h>
 
-struct daxctl_ctx;
-struct cxl_ctx;
+#include "util/c-handle.hpp"
 
 namespace srmd {
 
-struct DaxctlUnref {
-    void operator()(daxctl_ctx* ctx) const;
-};
-struct CxlUnref {
-    void operator()(cxl_ctx* ctx) const;
-};
-
-using DaxctlContext = std::unique_ptr<daxctl_ctx, DaxctlUnref>;
-using CxlContext = std::unique_ptr<cxl_ctx, CxlUnref>;
+using DaxctlContext = CHandle<daxctl_ctx, daxctl_unref>;
+using CxlContext = CHandle<cxl_ctx, cxl_unref>;
 
 // A new context, or null with errno-style code in `error` (positive).
 DaxctlContext new_daxctl_context(int& error);

@@ -8,6 +8,7 @@
 #include "kernel/udev-source.hpp"
 #include "publish/log.hpp"
 #include "read/uevent.hpp"
+#include "util/c-handle.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
@@ -21,15 +22,9 @@ constexpr int kReceiveBuffer = 128 * 1024 * 1024;
 
 const char* const kSubsystems[] = {"cxl", "dax", "memory", "platform", "nd"};
 
-struct UdevDeleter {
-    void operator()(udev* u) const { udev_unref(u); }
-};
-struct MonitorDeleter {
-    void operator()(udev_monitor* m) const { udev_monitor_unref(m); }
-};
-struct DeviceDeleter {
-    void operator()(udev_device* d) const { udev_device_unref(d); }
-};
+using UdevRef = CHandle<udev, udev_unref>;
+using MonitorRef = CHandle<udev_monitor, udev_monitor_unref>;
+using DeviceRef = CHandle<udev_device, udev_device_unref>;
 
 std::string text(const char* value) {
     return value ? value : "";
@@ -64,8 +59,7 @@ class UdevSource : public EventSource {
         std::uint64_t count = 0;
         for (;;) {
             errno = 0;
-            std::unique_ptr<udev_device, DeviceDeleter> device(
-                udev_monitor_receive_device(monitor_.get()));
+            DeviceRef device(udev_monitor_receive_device(monitor_.get()));
             if (!device) {
                 if (errno == ENOBUFS) {
                     // The kernel dropped events: what they said is unknown, so read everything.
@@ -89,8 +83,8 @@ class UdevSource : public EventSource {
     }
 
   private:
-    std::unique_ptr<udev, UdevDeleter> udev_;
-    std::unique_ptr<udev_monitor, MonitorDeleter> monitor_;
+    UdevRef udev_;
+    MonitorRef monitor_;
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "read/event-source.hpp"
 #include "service/coalescer.hpp"
 #include "service/reconciler.hpp"
+#include "util/c-handle.hpp"
 
 namespace srmd {
 
@@ -35,13 +36,8 @@ struct DaemonOptions {
     Backoff backoff;
 };
 
-struct SdEventDeleter {
-    void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct SdEventSourceDeleter {
-    void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
-};
-using EventSourceRef = std::unique_ptr<sd_event_source, SdEventSourceDeleter>;
+// A source is disabled as well as released: it must not fire once its owner has gone.
+using EventSourceRef = CHandle<sd_event_source, sd_event_source_disable_unref>;
 
 class Daemon {
   public:
@@ -100,7 +96,7 @@ class Daemon {
     DaemonOptions options_;
     std::vector<std::string> policy_dirs_;
     std::string state_path_;
-    std::unique_ptr<sd_event, SdEventDeleter> event_;
+    CHandle<sd_event, sd_event_unref> event_;
     std::unique_ptr<Actuator> actuator_;
     std::unique_ptr<Reconciler> reconciler_;
     std::unique_ptr<EventSource> source_;

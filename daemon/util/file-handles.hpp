@@ -1,26 +1,15 @@
 // Closing what was opened on every path out of a function, for the few places that use raw
-// POSIX file descriptors and directory streams.
+// POSIX file descriptors and directory streams (`FdCloser closer{fd};`). Both are the owners of
+// util/c-handle.hpp under the names their users know.
 #pragma once
 
 #include <dirent.h>
-#include <unistd.h>
+
+#include "util/c-handle.hpp"
 
 namespace srmd {
 
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
-struct DirCloser {
-    DIR* dir;
-    ~DirCloser() {
-        if (dir)
-            ::closedir(dir);
-    }
-};
+using FdCloser = UniqueFd;
+using DirCloser = CHandle<DIR, ::closedir>;
 
 }  // namespace srmd

@@ -184,6 +184,28 @@ TEST_F(Srmctl, UsageErrorsExitTwo) {
     EXPECT_EQ(run_srmctl({"simulate", "--root"}).status, 2);
 }
 
+// Options are read with getopt_long, but only as srmctl has always spelled them: in full, as
+// --name VALUE or --name=VALUE, and -h alone.
+TEST_F(Srmctl, OptionsAreSpelledInFull) {
+    Result joined = run_srmctl({"simulate", "--root=" + fixture("both"), "--json"});
+    EXPECT_EQ(joined.status, 0) << joined.err;
+    EXPECT_EQ(joined.out, run_srmctl({"simulate", "--json", "--root", fixture("both")}).out);
+
+    // Abbreviated, given a value it does not take, "--" and bundled short options.
+    for (std::string word : {"--ro", "--js", "--json=yes", "--", "-hx"}) {
+        Result r = run_srmctl({"simulate", word, "--root", fixture("both")});
+        EXPECT_EQ(r.status, 2) << word;
+        EXPECT_NE(r.err.find("unknown argument '" + word + "'"), std::string::npos) << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+    Result help = run_srmctl({"simulate", "-h"});
+    EXPECT_EQ(help.status, 0);
+    EXPECT_NE(help.out.find("Usage: srmctl simulate"), std::string::npos) << help.out;
+    Result leading = run_srmctl({"--jso", "simulate"});
+    EXPECT_EQ(leading.status, 2);
+    EXPECT_NE(leading.err.find("unknown command '--jso'"), std::string::npos) << leading.err;
+}
+
 TEST_F(Srmctl, HelpAndVersion) {
     Result help = run_srmctl({"--help"});
     EXPECT_EQ(help.status, 0);
