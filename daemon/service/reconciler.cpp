@@ -426,6 +426,8 @@ void Reconciler::note_outside_changes(const std::vector<Range>& now) {
                      {"SRMD_DEVICE", change.device},
                      {"SRMD_PROBLEM", "changed-outside-srmd"}});
         OutsideRecord& record = outside_[change.range];
+        if (unix_seconds() - record.last > kOutsideChangeShown)
+            record.count = 0;  // the count is of the changes still shown
         ++record.count;
         record.what = change.device + ": " + change.what;
         record.last = unix_seconds();
@@ -442,11 +444,10 @@ void Reconciler::add_outside_problems(std::vector<Range>& ranges) const {
         const OutsideRecord& record = it->second;
         range.problems.push_back(
             {"changed-outside-srmd",
-             std::to_string(record.count) +
-                 " change(s) srmd did not make since it started, the "
-                 "last " +
-                 std::to_string(now - record.last) + " s ago (" + record.what +
-                 "): an operator, another tool or a udev rule acts on this range, and srmd "
+             // No clock in the words: a message that changes every pass is a change signal.
+             std::to_string(record.count) + " change(s) srmd did not make in the last " +
+                 std::to_string(kOutsideChangeShown / 60) + " minutes, the last: " + record.what +
+                 "; an operator, another tool or a udev rule acts on this range, and srmd "
                  "puts it back where the policy says",
              RangeStatus::Ok});
     }
