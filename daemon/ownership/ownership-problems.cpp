@@ -53,6 +53,7 @@ class ProblemFinder {
         add_conflicts(range);
         add_partial_coverage(range);
         add_stranded(range);
+        add_left_online(range);
         add_unaligned(range);
         add_notes(range);
     }
@@ -179,6 +180,23 @@ class ProblemFinder {
                     " range: the kernel leaves a range to CXL only when one region contains all "
                     "of it, so it gives the whole range to hmem",
                 RangeStatus::PartialCoverage);
+        }
+    }
+
+    // kmem unbound while its memory could not be removed: the kernel keeps the blocks online
+    // ("cannot be hotremoved until the next reboot") and kmem cannot take the device again.
+    void add_left_online(Range& range) {
+        for (const RangeDax& dax : range.dax) {
+            if (dax.driver == "kmem" || dax.memory.online == 0)
+                continue;
+            add(range, "memory-left-online",
+                std::to_string(dax.memory.online) + " of " + dax.device +
+                    "'s memory blocks are online but kmem no longer holds " + dax.device +
+                    ": it was unbound while the kernel could not take the memory back, so the "
+                    "kernel keeps it online until reboot, and neither kmem nor device_dax can "
+                    "take " +
+                    dax.device + " before then",
+                RangeStatus::Stranded);
         }
     }
 

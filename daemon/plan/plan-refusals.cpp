@@ -241,6 +241,12 @@ class SafetyCheck {
                 return kmem_refusal(step, state);
             case Action::EnableDax:
             case Action::ReconfigureDax:
+                // Neither driver can take a device whose memory the kernel still holds.
+                for (const Problem& problem : facts_.range.problems)
+                    if (problem.code == "memory-left-online")
+                        return refuse(
+                            "left-online-refused",
+                            "srmd would have to " + describe(step) + ", but " + problem.message);
                 if (step.action == Action::ReconfigureDax) {
                     std::optional<Problem> unbind = online_memory_refusal(step, state);
                     if (unbind)
@@ -317,11 +323,13 @@ class SafetyCheck {
                           "srmd would have to " + describe(step) + ", but " + device.name +
                               " has target_node " + std::to_string(device.target_node) +
                               ": kmem refuses a device without a valid NUMA node");
-        // Memory nothing decodes would fault on first use; the kernel cannot tell, so srmd must.
-        for (const Problem& problem : facts_.range.problems)
+        for (const Problem& problem : facts_.range.problems) {
+            // Memory nothing decodes would fault on first use; the kernel cannot tell, so srmd
+            // must.
             if (problem.code == "window-not-decoded")
                 return refuse("not-decoded-refused",
                               "srmd would have to " + describe(step) + ", but " + problem.message);
+        }
         std::uint64_t block = facts_.snapshot.memory.block_size;
         if (block > 0 && whole_blocks(device, block) == 0)
             return refuse("smaller-than-block", "srmd would have to " + describe(step) + ", but " +

@@ -15,6 +15,13 @@
 
 namespace srmd {
 
+// How long a change srmd did not make stays on its range as a problem.
+constexpr std::int64_t kOutsideChangeShown = 600;
+// How long srmd keeps its hands off a range after a change it did not make: whoever acts on it
+// (an operator's daxctl, a script) is not raced step for step. An operator's Apply or Reconcile
+// does not wait.
+constexpr std::int64_t kOutsideHold = 5;
+
 namespace {
 
 std::int64_t unix_seconds() {
@@ -218,6 +225,12 @@ std::optional<std::int64_t> Reconciler::next_retry() const {
     for (const auto& [id, record] : state_.ranges)
         if (record.retry_after > now && (!earliest || record.retry_after < *earliest))
             earliest = record.retry_after;
+    // A range held while another hand acts on it is looked at again when the hold ends.
+    for (const auto& [id, record] : outside_) {
+        std::int64_t until = record.last + kOutsideHold;
+        if (until > now && (!earliest || until < *earliest))
+            earliest = until;
+    }
     return earliest;
 }
 
@@ -318,6 +331,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
         std::vector<Range> ranges = compute_ranges(*snapshot_);
         note_outside_changes(ranges);
         Plan plan = plan_for(*snapshot_, ranges);
+        if (!pass_options.retry_now)
+            hold_for_other_hand(plan);
 
         // A range that failed waits for its retry time; it keeps its failure meanwhile.
         std::int64_t now = unix_seconds();
@@ -415,9 +430,6 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
     return summary;
 }
 
-// How long a change srmd did not make stays on its range as a problem.
-constexpr std::int64_t kOutsideChangeShown = 600;
-
 void Reconciler::note_outside_changes(const std::vector<Range>& now) {
     for (const OutsideChange& change : outside_changes(ranges_, now, touched_)) {
         log_warning(change.device + " changed outside srmd: " + change.what +
@@ -449,6 +461,23 @@ void Reconciler::add_outside_problems(std::vector<Range>& ranges) const {
                  std::to_string(kOutsideChangeShown / 60) + " minutes, the last: " + record.what +
                  "; an operator, another tool or a udev rule acts on this range, and srmd "
                  "puts it back where the policy says",
+             RangeStatus::Ok});
+    }
+}
+
+void Reconciler::hold_for_other_hand(Plan& plan) const {
+    std::int64_t now = unix_seconds();
+    for (RangePlan& range_plan : plan.ranges) {
+        auto it = outside_.find(range_plan.range);
+        if (range_plan.steps.empty() || it == outside_.end() ||
+            it->second.last + kOutsideHold <= now)
+            continue;
+        range_plan.steps.clear();
+        range_plan.problems.push_back(
+            {"held-for-other-hand",
+             "something other than srmd changed this range moments ago (" + it->second.what +
+                 "); srmd acts on it once it has been left alone for " +
+                 std::to_string(kOutsideHold) + " s, or at once on srmctl apply or reconcile",
              RangeStatus::Ok});
     }
 }

@@ -90,6 +90,7 @@ class Reconciler {
     void take_control();
     void note_outside_changes(const std::vector<Range>& now);
     void add_outside_problems(std::vector<Range>& ranges) const;
+    void hold_for_other_hand(Plan& plan) const;
 
     RootReader reader_;
     Actuator& actuator_;

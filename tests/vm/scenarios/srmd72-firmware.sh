@@ -1,6 +1,7 @@
 #!/bin/sh
 # kernel: 7.2
 # vm: -m 2048M -X 512M
+# boot: kexec
 # The seed's shapes on the real 7.2 kernel, as firmware leaves them: QEMU programs no decoders,
 # so stage 1 creates and commits a region, and kexec boots the same kernel again with the
 # decoders still committed and Soft Reserved set by memmap= (vm-kernel-7.2.md §5).
