@@ -21,8 +21,7 @@ std::string memory_words(const RangeMemory& memory) {
 }  // namespace
 
 std::vector<OutsideChange> outside_changes(const std::vector<Range>& before,
-                                           const std::vector<Range>& now,
-                                           const std::set<std::string>& touched) {
+                                           const std::vector<Range>& now) {
     std::map<std::string, const RangeDax*> was;
     for (const Range& range : before)
         for (const RangeDax& dax : range.dax)
@@ -31,7 +30,7 @@ std::vector<OutsideChange> outside_changes(const std::vector<Range>& before,
     for (const Range& range : now) {
         for (const RangeDax& dax : range.dax) {
             auto it = was.find(dax.device);
-            if (it == was.end() || touched.count(dax.device))
+            if (it == was.end())
                 continue;
             const RangeDax& old = *it->second;
             if (old.driver != dax.driver)

@@ -236,7 +236,6 @@ std::optional<std::int64_t> Reconciler::next_retry() const {
 
 void Reconciler::record_step(const Step& step, bool rollback) {
     last_step_ = step;
-    touched_.insert(step.target);
     StepRecord record;
     record.time = unix_seconds();
     record.pass = state_.passes;
@@ -431,7 +430,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
 }
 
 void Reconciler::note_outside_changes(const std::vector<Range>& now) {
-    for (const OutsideChange& change : outside_changes(ranges_, now, touched_)) {
+    for (const OutsideChange& change : outside_changes(ranges_, now)) {
         log_warning(change.device + " changed outside srmd: " + change.what +
                         " (an operator, another tool or a udev rule acts on this range)",
                     {{"SRMD_RANGE", change.range},
@@ -444,7 +443,6 @@ void Reconciler::note_outside_changes(const std::vector<Range>& now) {
         record.what = change.device + ": " + change.what;
         record.last = unix_seconds();
     }
-    touched_.clear();
 }
 
 void Reconciler::add_outside_problems(std::vector<Range>& ranges) const {

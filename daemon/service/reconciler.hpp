@@ -112,8 +112,7 @@ class Reconciler {
         std::int64_t last = 0;
     };
     std::map<std::string, OutsideRecord> outside_;
-    std::set<std::string> touched_;  // devices srmd's steps acted on in the last pass
-    bool policy_changed_ = true;     // the next pass looks at competing actors again
+    bool policy_changed_ = true;  // the next pass looks at competing actors again
 };
 
 // What reading again must cover after `step` on a machine that looked like `snapshot`: its device

@@ -286,3 +286,57 @@ rules:
 
 }  // namespace
 }  // namespace srmd
+
+namespace srmd {
+namespace {
+
+bool has_problem(const Range* range, const std::string& code) {
+    if (!range)
+        return false;
+    for (const Problem& problem : range->problems)
+        if (problem.code == code)
+            return true;
+    return false;
+}
+
+// Another hand (an operator's daxctl, a script) takes memory offline between two passes: srmd
+// says so, keeps its hands off the range for a moment instead of racing it, and an operator's
+// reconcile acts at once.
+TEST(Reconciler, AChangeSrmdDidNotMakeIsReportedAndHeld) {
+    Machine m("constructed/devdax");
+    auto r = m.reconciler();
+    ASSERT_TRUE(r->pass(full(), "coldplug", 0).converged);
+
+    Step outside;
+    outside.action = Action::OfflineMemory;
+    outside.target = "dax1.0";
+    outside.range = "r2480000000";
+    ASSERT_TRUE(m.kernel.execute(outside).ok);
+
+    PassSummary held = r->pass(full(), "events", 1);
+    EXPECT_EQ(held.steps, 0);
+    EXPECT_FALSE(held.converged);
+    EXPECT_TRUE(has_problem(range(*r, "r2480000000"), "changed-outside-srmd"));
+    EXPECT_TRUE(has_problem(range(*r, "r2480000000"), "held-for-other-hand"));
+    EXPECT_FALSE(has_problem(range(*r, "r2080000000"), "changed-outside-srmd"));
+    ASSERT_TRUE(r->next_retry());  // the hold ends by itself
+
+    PassOptions operator_asks;
+    operator_asks.retry_now = true;
+    PassSummary acted = r->pass(Changes{}, "request", 0, operator_asks);
+    EXPECT_GT(acted.steps, 0);
+    EXPECT_TRUE(acted.converged);
+    // What srmd did itself is not somebody else's change.
+    PassSummary after = r->pass(full(), "events", 1);
+    EXPECT_EQ(after.steps, 0);
+    EXPECT_TRUE(after.converged);
+    const Range* ram = range(*r, "r2480000000");
+    ASSERT_TRUE(ram);
+    int outside_problems = 0;
+    for (const Problem& problem : ram->problems)
+        outside_problems += problem.code == "changed-outside-srmd";
+    EXPECT_EQ(outside_problems, 1);  // the one change, still shown, counted once
+}
+
+}  // namespace
+}  // namespace srmd
