@@ -13,11 +13,15 @@ import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, RANGE, SOURCE,  # noqa: E402
-                      BusTestCase, tree_contents)
+from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, NOBODY,  # noqa: E402
+                      PATIENCE, RANGE, SOURCE, BusTestCase, tree_contents)
 import dbus  # noqa: E402
 
 ERROR = "org.srmd1.Error."
+# Unprivileged callers besides nobody: Debian's base-passwd users daemon, bin, sys, ... (the bus
+# daemon wants a user it can look up).
+OTHER_UID = 1
+MORE_UIDS = range(1, 10)
 MUTATING = [  # method, arguments, polkit action
     ("Apply", [{}], "org.srmd1.manage"),
     ("Reconcile", [{}], "org.srmd1.manage"),
@@ -220,6 +224,54 @@ class Authorization(BusTestCase):
             self.assertEqual(waiting.returncode, 0, err)
         finally:
             self.polkit_mock.SetDelay(0.0)
+
+    # While polkit hangs (its mock holds every answer), callers pile up checks.
+
+    def test_a_flooding_caller_fills_only_its_own_share(self):
+        self.polkit_mock.SetAllowed(["org.srmd1.manage"])
+        self.polkit_mock.SimulateHang(True)
+        try:
+            # More than dbus-daemon lets srmd's connection wait for (128), from one uid.
+            flood = self.flood_as(NOBODY, 140, connections=2)
+            first = self.read_report(flood)
+            flood.wait(timeout=PATIENCE)
+            self.assertEqual(first["counts"], {ERROR + "Busy": 132}, first)
+            self.assertEqual(first["messages"], [
+                "uid 65534 already has 8 authorization checks waiting for polkit; try again once "
+                "they are answered"])
+
+            # Another caller is still asked about, and allowed once polkit answers.
+            other = self.flood_as(OTHER_UID, 1, wait=True)
+            self.assertEqual(self.read_report(other)["answered"], 0)
+            self.polkit_mock.ReleaseHangingCalls()
+            last = self.read_report(other)
+            self.assertEqual(last["counts"], {"ok": 1}, last)
+            self.assertIn("uid 65534 has 8 authorization checks waiting for polkit",
+                          self.read_daemon_log())
+        finally:
+            self.polkit_mock.SimulateHang(False)
+            self.polkit_mock.ReleaseHangingCalls()
+
+    def test_all_callers_together_are_bounded(self):
+        self.polkit_mock.SimulateHang(True)
+        try:
+            for uid in MORE_UIDS[:8]:  # 8 callers with 8 checks each: 64 in all
+                flood = self.flood_as(uid, 8)
+                self.assertEqual(self.read_report(flood)["answered"], 0)
+                flood.wait(timeout=PATIENCE)
+            late = self.flood_as(MORE_UIDS[8], 1)
+            report = self.read_report(late)
+            late.wait(timeout=PATIENCE)
+            self.assertEqual(report["counts"], {ERROR + "Busy": 1}, report)
+            self.assertEqual(report["messages"], [
+                "64 authorization checks are waiting for polkit; try again once it answers"])
+        finally:
+            self.polkit_mock.SimulateHang(False)
+            self.polkit_mock.ReleaseHangingCalls()
+        # Answered, the checks free their places: the next caller is asked about again (polkit's
+        # answers reached srmd before ReleaseHangingCalls returned).
+        status, message = self.call_as_nobody("Apply", {})
+        self.assertEqual(status, ERROR + "AccessDenied", message)
 
 
 class NoPolkit(BusTestCase):
