@@ -132,6 +132,11 @@ int Polkit::on_reply(sd_bus_message* reply, void* userdata, sd_bus_error*) {
     sd_bus_message* call = pending->call.get();
     const std::string& action = pending->action;
 
+    // The connection is closing (BusService logs that): the caller cannot be answered on it.
+    if (sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0) {
+        pending->owner->finish(pending);
+        return 0;
+    }
     if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
         log_warning("polkit did not answer for " + action + ": " + (e->message ? e->message : "") +
                     "; refusing");

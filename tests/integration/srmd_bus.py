@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ class BusTestCase(unittest.TestCase):
     daemon_args = []
     polkit = True
     daemon_first = False  # start srmd before the bus exists, as early at boot
+    watchdog_usec = None  # run srmd with a NOTIFY_SOCKET and this WATCHDOG_USEC, as systemd does
 
     @classmethod
     def setUpClass(cls):
@@ -173,6 +175,7 @@ class BusTestCase(unittest.TestCase):
                 ["dbus-daemon", f"--config-file={config_path}", "--nofork", "--print-address=1"],
                 stdout=subprocess.PIPE, stderr=log, text=True)
         cls.processes.append(bus)
+        cls.bus_process = bus
         cls.address = bus.stdout.readline().strip()
         if not cls.address:
             raise AssertionError("dbus-daemon did not start")
@@ -193,13 +196,30 @@ class BusTestCase(unittest.TestCase):
     @classmethod
     def launch_daemon(cls):
         cls.daemon_log = os.path.join(cls.dir, "srmd.log")
+        env = None
+        if cls.watchdog_usec:
+            path = os.path.join(cls.dir, "notify")
+            cls.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            cls.notify.bind(path)
+            cls.notify.settimeout(0.05)
+            env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=str(cls.watchdog_usec))
         with open(cls.daemon_log, "w") as log:
             cls.daemon = subprocess.Popen(
                 WRAPPER + [SRMD, "--root", cls.tree, "--policy-dir", cls.policy_dir,
                  "--state-dir", os.path.join(cls.dir, "state"), "--bus", f"unix:path={cls.socket}",
                  "--log-target", "console"] + cls.daemon_args,
-                stdout=log, stderr=subprocess.STDOUT)
+                stdout=log, stderr=subprocess.STDOUT, env=env)
         cls.processes.append(cls.daemon)
+
+    @classmethod
+    def notifications(cls):
+        """What srmd sent to its NOTIFY_SOCKET since the last call, one datagram each."""
+        messages = []
+        while True:
+            try:
+                messages.append(cls.notify.recv(4096).decode())
+            except (socket.timeout, BlockingIOError):
+                return messages
 
     @classmethod
     def read_daemon_log(cls):

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ElementTree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, NOBODY,  # noqa: E402
-                      PATIENCE, RANGE, SOURCE, BusTestCase, tree_contents)
+                      PATIENCE, RANGE, SOURCE, BusTestCase, tree_contents, wait_for)
 import dbus  # noqa: E402
 
 ERROR = "org.srmd1.Error."
@@ -74,10 +74,42 @@ class StartBeforeTheBus(BusTestCase):
     socket appears."""
 
     daemon_first = True
+    watchdog_usec = 400000  # WATCHDOG=1 every 200 ms while srmd is healthy
 
     def test_serves_once_the_bus_is_there(self):
         self.assertEqual(self.manager_property("State"), "converged")
         self.assertEqual(json.loads(self.manager.GetRanges({})), self.simulated_ranges())
+
+    def test_serves_again_after_the_bus_restarts(self):
+        wait_for(lambda: any("WATCHDOG=1" in m for m in self.notifications()), "WATCHDOG=1")
+
+        # dbus-daemon dies (its socket file stays behind), and polkit with it.
+        for process in self.processes:
+            if process is not self.daemon:
+                process.kill()
+                process.wait()
+        try:
+            wait_for(lambda: "lost the bus connection" in self.read_daemon_log(),
+                     "the loss logged")
+            # From the loss on, systemd hears no WATCHDOG=1: a daemon that stays off the bus is
+            # restarted. Three periods of silence.
+            self.notifications()
+            time.sleep(3 * self.watchdog_usec / 2 / 1e6)
+            self.assertEqual([m for m in self.notifications() if "WATCHDOG=1" in m], [])
+            self.assertIsNone(self.daemon.poll())
+        finally:
+            # A new dbus-daemon on the same socket: srmd is back without being told.
+            self.start_bus()
+            self.start_polkit()
+        self.wait_for_daemon()
+        self.assertEqual(json.loads(self.manager.GetRanges({})), self.simulated_ranges())
+        objects = self.bus.get_object(NAME, MANAGER_PATH).GetManagedObjects(
+            dbus_interface="org.freedesktop.DBus.ObjectManager")
+        self.assertIn("/org/srmd1/ranges/r40000000", objects)
+        self.assertRegex(self.read_daemon_log(),
+                         r"back on the bus after \d+\.\d s: owns org.srmd1 again")
+        wait_for(lambda: any("WATCHDOG=1" in m for m in self.notifications()),
+                 "WATCHDOG=1 again")
 
 
 class Reads(BusTestCase):
