@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ElementTree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, NOBODY,  # noqa: E402
-                      PATIENCE, RANGE, SOURCE, BusTestCase, tree_contents, wait_for)
+                      PATIENCE, RANGE, SOURCE, SRMCTL, BusTestCase, tree_contents,
+                      wait_for)
 import dbus  # noqa: E402
 
 ERROR = "org.srmd1.Error."
@@ -411,6 +412,36 @@ class ReloadPolicy(BusTestCase):
         os.unlink(broken)
         self.assertEqual([str(f) for f in self.manager.ReloadPolicy({})], good)
         self.assertTrue(self.manager_property("PolicyValid"))
+
+    def test_a_flood_of_diagnostics_is_cut_short(self):
+        # 20000 aliases, an error each: the reply, the log and srmctl check-policy list the
+        # first 50 and count the rest.
+        good = [str(f) for f in self.manager_property("PolicyFiles")]
+        flood = os.path.join(self.policy_dir, "30-aliases.yaml")
+        self.write_policy("version: 1\nrules:\n  - &a {name: a, mode: ignore}\n" +
+                          "  - *a\n" * 20000, name="30-aliases.yaml")
+        note = (f"{flood}: note: and 19951 more not shown (19951 errors, 0 warnings): only the "
+                "first 50 diagnostics are listed")
+        try:
+            message = self.assertDBusError(ERROR + "PolicyInvalid", self.manager.ReloadPolicy, {})
+            lines = message.splitlines()
+            self.assertEqual(lines[0], "policy refused (20001 errors); the last good policy stays:")
+            self.assertEqual(len(lines), 1 + 50 + 1)
+            self.assertEqual(lines[1], f"{flood}:3:5: error: anchors (&a) are not supported in "
+                             "policy files: write each rule out")
+            self.assertEqual(lines[-1], note)
+            log = self.read_daemon_log()
+            self.assertEqual(len([line for line in log.splitlines() if flood in line]), 51)
+            self.assertIn(note, log)
+
+            check = subprocess.run([SRMCTL, "check-policy", "--policy-dir", self.policy_dir],
+                                   capture_output=True, text=True)
+            self.assertEqual(check.returncode, 1)
+            self.assertEqual(check.stderr.splitlines(), lines[1:])
+            self.assertEqual(check.stdout, "policy refused: 20001 errors, 0 warnings in 2 files\n")
+        finally:
+            os.unlink(flood)
+        self.assertEqual([str(f) for f in self.manager.ReloadPolicy({})], good)
 
 
 class LogControl(BusTestCase):
