@@ -19,6 +19,8 @@ const char check_policy_usage[] =
     "\n"
     "Validate a policy set (see srmd.policy(5)). Errors and warnings are printed as\n"
     "FILE:LINE:COLUMN: error: MESSAGE; a set with any error is refused whole by srmd.\n"
+    "The first 50 are listed and a last note counts the rest; files larger than 1 MiB\n"
+    "are not read.\n"
     "\n"
     "With no argument, check what srmd loads: /usr/lib/srmd/policy.d and /etc/srmd/policy.d.\n"
     "With FILEs only, check exactly those files, in the order given.\n"

@@ -52,39 +52,77 @@ Polkit::~Polkit() = default;
 
 int Polkit::authorize(sd_bus_message* call, const char* action, AuthorizedWork work,
                       sd_bus_error* error) {
-    if (caller_uid(call) == std::optional<uid_t>(0)) {
+    std::optional<uid_t> uid = caller_uid(call);
+    if (uid == std::optional<uid_t>(0)) {
         run_and_reply(call, work);
         return 1;
+    }
+
+    // Fail closed, but per caller: its own share first, then everyone's.
+    const char* sender = sd_bus_message_get_sender(call);
+    std::string who = uid ? "uid " + std::to_string(*uid) : sender ? sender : "unknown caller";
+    Caller& caller = callers_[who];
+    if (caller.pending >= kPendingPerCaller) {
+        if (!caller.refused)
+            log_warning(who + " has " + std::to_string(caller.pending) +
+                            " authorization checks waiting for polkit; its further calls are "
+                            "refused with Busy until polkit answers",
+                        {{"SRMD_CALLER", who}});
+        caller.refused = true;
+        return sd_bus_error_setf(error, kErrorBusy,
+                                 "%s already has %zu authorization checks waiting for polkit; "
+                                 "try again once they are answered",
+                                 who.c_str(), caller.pending);
+    }
+    if (pending_.size() >= kPendingTotal) {
+        if (caller.pending == 0)
+            callers_.erase(who);
+        if (!refused_all_)
+            log_warning(std::to_string(pending_.size()) +
+                        " authorization checks are waiting for polkit; further calls are refused "
+                        "with Busy until it answers");
+        refused_all_ = true;
+        return sd_bus_error_setf(error, kErrorBusy,
+                                 "%zu authorization checks are waiting for polkit; try again once "
+                                 "it answers",
+                                 pending_.size());
     }
 
     auto pending = std::make_unique<Pending>();
     pending->owner = this;
     pending->call = keep_message(call);
     pending->action = action;
+    pending->caller = who;
     pending->work = std::move(work);
 
     sd_bus_message* raw = nullptr;
     int r = sd_bus_message_new_method_call(
         bus_, &raw, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
         "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
-    if (r < 0)
+    if (r < 0) {
+        if (caller.pending == 0)
+            callers_.erase(who);
         return sd_bus_error_set_errno(error, r);
+    }
     MessageRef check(raw);
     // The subject is the caller's bus name: polkit finds its process, user and session from it.
     // Flag 1 lets polkit ask for a password when the caller allows interactive authorization
     // (busctl --allow-interactive-authorization, srmctl on a terminal).
     std::uint32_t flags = sd_bus_message_get_allow_interactive_authorization(call) > 0 ? 1 : 0;
     r = sd_bus_message_append(check.get(), "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
-                              sd_bus_message_get_sender(call), action, 0, flags, "");
-    if (r < 0)
-        return sd_bus_error_set_errno(error, r);
+                              sender, action, 0, flags, "");
     sd_bus_slot* slot = nullptr;
-    r = sd_bus_call_async(bus_, &slot, check.get(), &Polkit::on_reply, pending.get(), 0);
-    if (r < 0)
+    if (r >= 0)
+        r = sd_bus_call_async(bus_, &slot, check.get(), &Polkit::on_reply, pending.get(), 0);
+    if (r < 0) {
+        if (caller.pending == 0)
+            callers_.erase(who);
         return sd_bus_error_setf(error, kErrorAccessDenied,
                                  "cannot ask polkit whether %s is allowed: %s", action,
                                  std::strerror(-r));
+    }
     pending->slot.reset(slot);
+    ++caller.pending;
     pending_.push_back(std::move(pending));
     return 1;
 }
@@ -94,6 +132,11 @@ int Polkit::on_reply(sd_bus_message* reply, void* userdata, sd_bus_error*) {
     sd_bus_message* call = pending->call.get();
     const std::string& action = pending->action;
 
+    // The connection is closing (BusService logs that): the caller cannot be answered on it.
+    if (sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0) {
+        pending->owner->finish(pending);
+        return 0;
+    }
     if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
         log_warning("polkit did not answer for " + action + ": " + (e->message ? e->message : "") +
                     "; refusing");
@@ -124,6 +167,12 @@ int Polkit::on_reply(sd_bus_message* reply, void* userdata, sd_bus_error*) {
 }
 
 void Polkit::finish(Pending* pending) {
+    auto caller = callers_.find(pending->caller);
+    if (caller != callers_.end() && --caller->second.pending == 0)
+        callers_.erase(caller);
+    else if (caller != callers_.end())
+        caller->second.refused = false;
+    refused_all_ = false;
     // sd-bus holds its own reference to the slot while this callback runs.
     pending_.remove_if([pending](const std::unique_ptr<Pending>& p) { return p.get() == pending; });
 }

@@ -6,10 +6,17 @@
 // each pass it compares the ranges with those it showed before and announces the difference:
 // InterfacesAdded/Removed for ranges that came and went, PropertiesChanged and RangeChanged for
 // ranges that changed, ReconcileFinished for the pass, ActionFailed for each failed step.
+//
+// When the bus goes away (dbus-daemon restarted or killed), sd-bus closes the connection and
+// says so with the local Disconnected signal. srmd logs it, builds a new connection to the same
+// address (waiting for the socket as at boot), and exports the objects and requests the name
+// again; it logs the recovery once it owns the name. Meanwhile the daemon's health check fails,
+// so systemd's watchdog is not fed: a daemon that never gets its API back is restarted.
 #pragma once
 
 #include <systemd/sd-bus.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,7 +34,8 @@ class BusService {
   public:
     // `address`: "system" for the system bus ($DBUS_SYSTEM_BUS_ADDRESS or the default socket),
     // else a D-Bus address. The connection waits for a unix socket that does not exist yet, so
-    // srmd may start before dbus does. Throws std::runtime_error.
+    // srmd may start before dbus does. Throws std::runtime_error. Sets the daemon's health check:
+    // false from a lost connection until the name is owned again.
     BusService(Daemon& daemon, const std::string& address);
     ~BusService();
     BusService(const BusService&) = delete;
@@ -40,19 +48,35 @@ class BusService {
     const Json* range(const std::string& id) const;
     const std::map<std::string, Json>& ranges() const { return ranges_; }
 
+    // False from the loss of the connection until the name is owned on a new one.
+    bool healthy() const { return !lost_; }
+
   private:
-    void connect(const std::string& address);
+    // A connection, the objects and the name request (answered later). Throws.
+    void serve();
+    void connect();
     void export_objects();
+    void drop_connection();
+    void reconnect_later();
+    static int on_disconnected(sd_bus_message* message, void* userdata, sd_bus_error* error);
+    static int on_name_reply(sd_bus_message* reply, void* userdata, sd_bus_error* error);
+    static int on_reconnect(sd_event_source* source, uint64_t usec, void* userdata);
+
     void after_pass(const PassSummary& pass);
     void announce_ranges();
     void announce_manager();
 
     Daemon& daemon_;
-    bus::BusRef bus_;  // first: the slots below go before it
+    std::string address_;  // the D-Bus address, "system" resolved
+    bus::BusRef bus_;      // first: the slots below go before it
     std::unique_ptr<bus::Polkit> polkit_;
     std::vector<bus::SlotRef> slots_;
     std::map<std::string, Json> ranges_;                // by id, with "policy" and "converged"
     std::map<std::string, std::string> manager_shown_;  // property -> its value when last announced
+    bool lost_ = false;          // the connection went away, and the name is not owned again yet
+    std::uint64_t lost_at_ = 0;  // CLOCK_MONOTONIC usec of the loss
+    unsigned failed_reconnects_ = 0;  // since the loss; spaces the next attempts out
+    EventSourceRef reconnect_timer_;  // last: goes first
 };
 
 namespace bus {

@@ -18,9 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Policy files are a few rules long; anything this big is not one.
-const std::size_t max_policy_file_size = 4 << 20;
-
 std::string base_name(const std::string& path) {
     return fs::path(path).filename().string();
 }
@@ -66,7 +63,7 @@ int read_text_file(const std::string& path, std::string& text) {
         if (n == 0)
             break;
         text.append(buffer, static_cast<std::size_t>(n));
-        if (text.size() > max_policy_file_size) {
+        if (text.size() > kMaxPolicyFileSize) {
             result = EFBIG;
             break;
         }
@@ -81,7 +78,7 @@ std::string where(const std::string& file, SourcePosition position) {
            std::to_string(position.column);
 }
 
-PolicyLoad finish(std::vector<PolicyFile> files, std::vector<Diagnostic> diagnostics) {
+PolicyLoad finish(std::vector<PolicyFile> files, DiagnosticList& diagnostics) {
     PolicyLoad load;
     Policy policy;
     std::string onlining_source;  // where exclusive_onlining was last set, "" if nowhere
@@ -91,10 +88,10 @@ PolicyLoad finish(std::vector<PolicyFile> files, std::vector<Diagnostic> diagnos
             // Later files override earlier ones; say so, since the earlier file may be the
             // vendor's and the operator may not know it set anything.
             if (!onlining_source.empty())
-                diagnostics.push_back({file.file, file.exclusive_onlining_position, Severity::Note,
-                                       std::string("exclusive_onlining overrides the value ") +
-                                           (policy.settings.exclusive_onlining ? "true" : "false") +
-                                           " set at " + onlining_source});
+                diagnostics.add(file.file, file.exclusive_onlining_position, Severity::Note,
+                                std::string("exclusive_onlining overrides the value ") +
+                                    (policy.settings.exclusive_onlining ? "true" : "false") +
+                                    " set at " + onlining_source);
             policy.settings.exclusive_onlining = *file.exclusive_onlining;
             onlining_source = where(file.file, file.exclusive_onlining_position);
         }
@@ -102,15 +99,16 @@ PolicyLoad finish(std::vector<PolicyFile> files, std::vector<Diagnostic> diagnos
             policy.rules.push_back(std::move(rule));
     }
     check_rule_set(policy.rules, diagnostics);
-    sort_diagnostics(diagnostics);
     load.files = policy.files;
-    load.diagnostics = std::move(diagnostics);
+    load.omitted_errors = static_cast<int>(diagnostics.omitted(Severity::Error));
+    load.omitted_warnings = static_cast<int>(diagnostics.omitted(Severity::Warning));
+    load.diagnostics = diagnostics.release();
     if (load.errors() == 0)
         load.policy = std::move(policy);
     return load;
 }
 
-PolicyFile read_source(const PolicySource& source, std::vector<Diagnostic>& diagnostics) {
+PolicyFile read_source(const PolicySource& source, DiagnosticList& diagnostics) {
     std::optional<YamlNode> root = parse_yaml_document(source.text, source.file, diagnostics);
     if (!root) {
         PolicyFile unreadable;
@@ -118,6 +116,37 @@ PolicyFile read_source(const PolicySource& source, std::vector<Diagnostic>& diag
         return unreadable;
     }
     return validate_policy_document(*root, source.file, diagnostics);
+}
+
+std::vector<PolicyFile> read_files(const std::vector<std::string>& paths,
+                                   DiagnosticList& diagnostics) {
+    std::vector<PolicyFile> files;
+    for (const std::string& path : paths) {
+        std::error_code ec;
+        if (fs::is_directory(path, ec)) {
+            diagnostics.add(path, {}, Severity::Error,
+                            "is a directory; give policy directories with --policy-dir");
+            continue;
+        }
+        if (is_mask(path)) {
+            diagnostics.add(path, {}, Severity::Note,
+                            "empty: in a policy directory it masks the file of the same name in "
+                            "the directories before it");
+            continue;
+        }
+        PolicySource source{path, ""};
+        if (int err = read_text_file(path, source.text)) {
+            diagnostics.add(path, {}, Severity::Error,
+                            err == EFBIG
+                                ? "larger than " + std::to_string(kMaxPolicyFileSize >> 20) +
+                                      " MiB: a policy file is a few rules long, and srmd "
+                                      "does not read one this large"
+                                : std::string("cannot read: ") + std::strerror(err));
+            continue;
+        }
+        files.push_back(read_source(source, diagnostics));
+    }
+    return files;
 }
 
 }  // namespace
@@ -170,11 +199,11 @@ std::vector<std::string> list_policy_files(const std::vector<std::string>& dirs,
 }
 
 PolicyLoad load_policy_sources(const std::vector<PolicySource>& sources) {
-    std::vector<Diagnostic> diagnostics;
+    DiagnosticList diagnostics;
     std::vector<PolicyFile> files;
     for (const PolicySource& source : sources)
         files.push_back(read_source(source, diagnostics));
-    return finish(std::move(files), std::move(diagnostics));
+    return finish(std::move(files), diagnostics);
 }
 
 PolicyLoad parse_policy_text(std::string_view text, const std::string& file) {
@@ -182,48 +211,18 @@ PolicyLoad parse_policy_text(std::string_view text, const std::string& file) {
 }
 
 PolicyLoad load_policy_files(const std::vector<std::string>& paths) {
-    std::vector<Diagnostic> diagnostics;
-    std::vector<PolicyFile> files;
-    for (const std::string& path : paths) {
-        std::error_code ec;
-        if (fs::is_directory(path, ec)) {
-            diagnostics.push_back({path,
-                                   {},
-                                   Severity::Error,
-                                   "is a directory; give policy directories with --policy-dir"});
-            continue;
-        }
-        if (is_mask(path)) {
-            diagnostics.push_back({path,
-                                   {},
-                                   Severity::Note,
-                                   "empty: in a policy directory it masks the file of the same "
-                                   "name in the directories before it"});
-            continue;
-        }
-        PolicySource source{path, ""};
-        if (int err = read_text_file(path, source.text)) {
-            diagnostics.push_back(
-                {path, {}, Severity::Error, std::string("cannot read: ") + std::strerror(err)});
-            continue;
-        }
-        files.push_back(read_source(source, diagnostics));
-    }
-    return finish(std::move(files), std::move(diagnostics));
+    DiagnosticList diagnostics;
+    return finish(read_files(paths, diagnostics), diagnostics);
 }
 
 PolicyLoad load_policy_dirs(const std::vector<std::string>& dirs,
                             const std::vector<std::string>& extra_files) {
-    std::vector<Diagnostic> diagnostics;
-    std::vector<std::string> paths = list_policy_files(dirs, extra_files, diagnostics);
-    PolicyLoad load = load_policy_files(paths);
-    if (!diagnostics.empty()) {
-        load.diagnostics.insert(load.diagnostics.end(), diagnostics.begin(), diagnostics.end());
-        sort_diagnostics(load.diagnostics);
-        if (load.errors() > 0)
-            load.policy.reset();
-    }
-    return load;
+    DiagnosticList diagnostics;
+    std::vector<Diagnostic> listing;
+    std::vector<std::string> paths = list_policy_files(dirs, extra_files, listing);
+    for (Diagnostic& diagnostic : listing)
+        diagnostics.add(std::move(diagnostic));
+    return finish(read_files(paths, diagnostics), diagnostics);
 }
 
 }  // namespace srmd

@@ -96,17 +96,17 @@ bool contains(const std::vector<std::string>& words, const std::string& word) {
 // Reads one document, reporting into the diagnostics as it goes.
 class DocumentReader {
   public:
-    DocumentReader(const std::string& file, std::vector<Diagnostic>& diagnostics)
+    DocumentReader(const std::string& file, DiagnosticList& diagnostics)
         : file_(file), diagnostics_(diagnostics) {}
 
     PolicyFile read(const YamlNode& root);
 
   private:
     void error(SourcePosition position, std::string message) {
-        diagnostics_.push_back({file_, position, Severity::Error, std::move(message)});
+        diagnostics_.add(file_, position, Severity::Error, std::move(message));
     }
     void warning(SourcePosition position, std::string message) {
-        diagnostics_.push_back({file_, position, Severity::Warning, std::move(message)});
+        diagnostics_.add(file_, position, Severity::Warning, std::move(message));
     }
 
     // Where to point at a value: a missing value has no position of its own worth showing
@@ -142,7 +142,7 @@ class DocumentReader {
                                               SourcePosition position);
 
     const std::string& file_;
-    std::vector<Diagnostic>& diagnostics_;
+    DiagnosticList& diagnostics_;
 };
 
 void DocumentReader::check_keys(const YamlNode& map, const std::vector<std::string>& allowed,
@@ -499,11 +499,10 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
             }
             rule.name = *rule_name;
         } else if (name == "match") {
-            std::size_t before = diagnostics_.size();
+            std::size_t before = diagnostics_.count(Severity::Error);
             rule.match = read_match(value);
-            for (std::size_t i = before; i < diagnostics_.size(); ++i)
-                if (diagnostics_[i].severity == Severity::Error)
-                    ok = false;
+            if (diagnostics_.count(Severity::Error) > before)
+                ok = false;
         } else if (name == "owner") {
             owner_key = &key;
             std::optional<std::string> owner =
@@ -630,76 +629,12 @@ PolicyFile DocumentReader::read(const YamlNode& root) {
     return result;
 }
 
-bool glob_implies(const std::string& later, const std::string& earlier) {
-    return later == earlier || earlier == "*";
-}
-
-template <typename T>
-bool subset(const std::vector<T>& later, const std::vector<T>& earlier) {
-    for (const T& value : later)
-        if (std::find(earlier.begin(), earlier.end(), value) == earlier.end())
-            return false;
-    return true;
-}
-
 }  // namespace
 
 PolicyFile validate_policy_document(const YamlNode& root, const std::string& file,
-                                    std::vector<Diagnostic>& diagnostics) {
+                                    DiagnosticList& diagnostics) {
     DocumentReader reader(file, diagnostics);
     return reader.read(root);
-}
-
-bool match_implies(const RuleMatch& later, const RuleMatch& earlier) {
-    if (earlier.start && later.start != earlier.start)
-        return false;
-    // A range that starts at an address contains it: every range has a size.
-    if (earlier.address && later.address != earlier.address && later.start != earlier.address)
-        return false;
-    if (earlier.min_size && !(later.min_size && *later.min_size >= *earlier.min_size))
-        return false;
-    if (earlier.max_size && !(later.max_size && *later.max_size <= *earlier.max_size))
-        return false;
-    if (earlier.window && !(later.window && glob_implies(*later.window, *earlier.window)))
-        return false;
-    if (earlier.region && !(later.region && glob_implies(*later.region, *earlier.region)))
-        return false;
-    if (earlier.serials && !(later.serials && subset(*later.serials, *earlier.serials)))
-        return false;
-    if (earlier.target_nodes &&
-        !(later.target_nodes && subset(*later.target_nodes, *earlier.target_nodes)))
-        return false;
-    if (earlier.kernel_owner && later.kernel_owner != earlier.kernel_owner)
-        return false;
-    if (earlier.soft_reserved && later.soft_reserved != earlier.soft_reserved)
-        return false;
-    return true;
-}
-
-void check_rule_set(const std::vector<PolicyRule>& rules, std::vector<Diagnostic>& diagnostics) {
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-        const PolicyRule& rule = rules[i];
-        for (std::size_t j = 0; j < i; ++j) {
-            if (rules[j].name == rule.name) {
-                diagnostics.push_back(
-                    {rule.file, rule.position, Severity::Error,
-                     "rule name '" + rule.name + "' is already used by the rule at " +
-                         rules[j].file_name + ":" + std::to_string(rules[j].position.line)});
-                break;
-            }
-        }
-        for (std::size_t j = 0; j < i; ++j) {
-            if (!match_implies(rule.match, rules[j].match))
-                continue;
-            std::string what = rules[j].match.unconditional() ? "matches every range"
-                                                              : "matches every range it does";
-            diagnostics.push_back({rule.file, rule.position, Severity::Warning,
-                                   "rule '" + rule.name + "' can never match: rule '" +
-                                       rules[j].name + "' at " + rules[j].file_name + ":" +
-                                       std::to_string(rules[j].position.line) + " " + what});
-            break;
-        }
-    }
 }
 
 }  // namespace srmd

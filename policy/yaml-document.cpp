@@ -7,6 +7,7 @@
 
 #include <exception>
 #include <sstream>
+#include <unordered_map>
 
 namespace srmd {
 
@@ -26,10 +27,12 @@ std::string where(SourcePosition position) {
 // node is attached to the collection below it, as the next item or as a map's key or value.
 class TreeBuilder : public YAML::EventHandler {
   public:
-    TreeBuilder(const std::string& file, std::vector<Diagnostic>& diagnostics)
+    TreeBuilder(const std::string& file, DiagnosticList& diagnostics)
         : file_(file), diagnostics_(diagnostics) {}
 
     int documents() const { return documents_; }
+    // Too many errors: the tree was given up.
+    bool abandoned() const { return errors_ > kMaxYamlErrors; }
     std::optional<YamlNode>& root() { return root_; }
 
     void OnDocumentStart(const YAML::Mark& mark) override {
@@ -87,10 +90,23 @@ class TreeBuilder : public YAML::EventHandler {
     struct Frame {
         YamlNode node;
         std::optional<YamlNode> key;  // a map's key waiting for its value
+        // A map's keys so far, each with its index in node.entries.
+        std::unordered_map<std::string, std::size_t> keys;
     };
 
     void error(SourcePosition position, std::string message) {
-        diagnostics_.push_back({file_, position, Severity::Error, std::move(message)});
+        ++errors_;
+        diagnostics_.add(file_, position, Severity::Error, std::move(message));
+        if (errors_ == kMaxYamlErrors + 1) {
+            // Given up: free what was built, keep the frames that the ends still close.
+            root_.reset();
+            for (Frame& frame : stack_) {
+                frame.node.items = {};
+                frame.node.entries = {};
+                frame.key.reset();
+                frame.keys = {};
+            }
+        }
     }
 
     void check_tag(const YAML::Mark& mark, const std::string& tag) {
@@ -115,8 +131,9 @@ class TreeBuilder : public YAML::EventHandler {
     }
 
     void attach(YamlNode node) {
-        // Only the first document is kept: the second one is already an error.
-        if (documents_ > 1)
+        // Only the first document is kept: the second one is already an error. A tree given up
+        // keeps nothing either.
+        if (documents_ > 1 || abandoned())
             return;
         if (stack_.empty()) {
             root_ = std::move(node);
@@ -137,29 +154,29 @@ class TreeBuilder : public YAML::EventHandler {
             error(key.position, "a key must be a plain name, not " + describe_node(key));
             return;
         }
-        for (const auto& [existing, ignored] : top.node.entries) {
-            if (existing.value == key.value) {
-                // yaml-cpp would silently keep one of the two; which one the operator meant is
-                // theirs to say.
-                error(key.position, "duplicate key '" + key.value + "' (first given at " +
-                                        where(existing.position) + ")");
-                return;
-            }
+        auto [existing, added] = top.keys.try_emplace(key.value, top.node.entries.size());
+        if (!added) {
+            // yaml-cpp would silently keep one of the two; which one the operator meant is
+            // theirs to say.
+            error(key.position, "duplicate key '" + key.value + "' (first given at " +
+                                    where(top.node.entries[existing->second].key.position) + ")");
+            return;
         }
         top.node.entries.push_back(YamlEntry{std::move(key), std::move(node)});
     }
 
     const std::string& file_;
-    std::vector<Diagnostic>& diagnostics_;
+    DiagnosticList& diagnostics_;
     std::vector<Frame> stack_;
     std::optional<YamlNode> root_;
     int documents_ = 0;
+    std::size_t errors_ = 0;
 };
 
 }  // namespace
 
 std::optional<YamlNode> parse_yaml_document(std::string_view text, const std::string& file,
-                                            std::vector<Diagnostic>& diagnostics) {
+                                            DiagnosticList& diagnostics) {
     std::istringstream in{std::string(text)};
     TreeBuilder builder(file, diagnostics);
     try {
@@ -171,13 +188,14 @@ std::optional<YamlNode> parse_yaml_document(std::string_view text, const std::st
         // A glob such as `window: *` reads as an alias to YAML; say what to write instead.
         if (message.find("alias not found") != std::string::npos)
             message += " (a value that starts with '*' must be quoted: \"*\")";
-        diagnostics.push_back({file, position_of(e.mark), Severity::Error, message});
+        diagnostics.add(file, position_of(e.mark), Severity::Error, message);
         return std::nullopt;
     } catch (const std::exception& e) {
-        diagnostics.push_back(
-            {file, {}, Severity::Error, std::string("cannot parse: ") + e.what()});
+        diagnostics.add(file, {}, Severity::Error, std::string("cannot parse: ") + e.what());
         return std::nullopt;
     }
+    if (builder.abandoned())
+        return std::nullopt;
     if (!builder.root()) {
         YamlNode empty;
         empty.position = {1, 1};

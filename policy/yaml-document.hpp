@@ -39,13 +39,19 @@ struct YamlEntry {
     YamlNode value;
 };
 
-// Parses `text`, the contents of `file`, as a single YAML document. Problems are appended to
+// Parses `text`, the contents of `file`, as a single YAML document. Problems are added to
 // `diagnostics`: syntax errors, a second document, duplicate keys, keys that are not scalars,
 // anchors, aliases and explicit tags (none has a use in a policy, and each makes a file harder to
 // read). Returns the document, a Null node at 1:1 when the text holds none, or nullopt when a
 // syntax error left nothing trustworthy. A returned tree may still come with errors.
+//
+// Linear in the size of the text: duplicate keys are found through a hash of each map's keys.
+// Aliases are never expanded. After kMaxYamlErrors errors in one file the tree is no longer
+// built (the rest is only counted) and nullopt is returned: a file of aliases or duplicates
+// costs no memory beyond its text.
+inline constexpr std::size_t kMaxYamlErrors = 50;
 std::optional<YamlNode> parse_yaml_document(std::string_view text, const std::string& file,
-                                            std::vector<Diagnostic>& diagnostics);
+                                            DiagnosticList& diagnostics);
 
 // "a map", "a list", "a quoted string", "the plain word 'yes'": what the operator wrote, in words.
 std::string describe_node(const YamlNode& node);

@@ -102,8 +102,18 @@ void Daemon::setup() {
         sd_event_source_set_priority(source, SD_EVENT_PRIORITY_IMPORTANT);
         signals_.emplace_back(source);
     }
-    // Pings WATCHDOG=1 from the loop at half of WatchdogSec= when systemd asks for it.
-    watchdog_ = sd_event_set_watchdog(event_.get(), 1) > 0;
+    // Pings WATCHDOG=1 from the loop at half of WatchdogSec= when systemd asks for it, while the
+    // health check holds (set_health_check).
+    std::uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+        watchdog_period_ = watchdog_usec / 2;
+        sd_event_source* watchdog = nullptr;
+        check(sd_event_add_time_relative(event_.get(), &watchdog, CLOCK_MONOTONIC, watchdog_period_,
+                                         watchdog_period_ / 8, &Daemon::on_watchdog, this),
+              "watchdog timer");
+        watchdog_timer_.reset(watchdog);
+        watchdog_ = true;
+    }
 
     policy_dirs_ = options_.policy_dirs.empty() ? default_policy_dirs() : options_.policy_dirs;
     state_path_ =
@@ -210,10 +220,26 @@ void Daemon::arm_retry() {
     sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_ONESHOT);
 }
 
+void Daemon::set_health_check(std::function<bool()> healthy) {
+    healthy_ = std::move(healthy);
+}
+
+void Daemon::feed_watchdog() const {
+    if (watchdog_ && (!healthy_ || healthy_()))
+        sd_notify(0, "WATCHDOG=1");
+}
+
+int Daemon::on_watchdog(sd_event_source* source, uint64_t, void* userdata) {
+    auto* self = static_cast<Daemon*>(userdata);
+    self->feed_watchdog();
+    sd_event_source_set_time_relative(source, self->watchdog_period_);
+    sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+    return 0;
+}
+
 bool Daemon::stop_pending() const {
     // Between two steps of a long pass: keep systemd's watchdog fed too.
-    if (watchdog_)
-        sd_notify(0, "WATCHDOG=1");
+    feed_watchdog();
     sigset_t pending;
     if (sigpending(&pending) != 0)
         return false;

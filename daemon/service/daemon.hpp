@@ -78,12 +78,18 @@ class Daemon {
 
     // Called after every pass, on the loop.
     void on_pass(std::function<void(const PassSummary&)> observer);
+    // Whether what later stages attach to the loop works (the bus API: dbus/ sets it). systemd's
+    // watchdog is fed only while it holds, so that systemd restarts a daemon that lost its API
+    // and could not get it back. Unset: always healthy.
+    void set_health_check(std::function<bool()> healthy);
 
   private:
     static int on_source(sd_event_source*, int fd, uint32_t revents, void* userdata);
     static int on_timer(sd_event_source*, uint64_t usec, void* userdata);
     static int on_retry(sd_event_source*, uint64_t usec, void* userdata);
     static int on_signal(sd_event_source*, const struct signalfd_siginfo* info, void* userdata);
+    static int on_watchdog(sd_event_source*, uint64_t usec, void* userdata);
+    void feed_watchdog() const;
 
     void drain_sources();
     void arm_timer();
@@ -108,6 +114,9 @@ class Daemon {
     Changes changes_;
     std::string trigger_ = "events";
     std::vector<std::function<void(const PassSummary&)>> observers_;
+    std::function<bool()> healthy_;
+    EventSourceRef watchdog_timer_;
+    std::uint64_t watchdog_period_ = 0;  // usec: half of WatchdogSec=
     bool watchdog_ = false;
     bool ready_ = false;
     bool policy_valid_ = false;

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ class BusTestCase(unittest.TestCase):
     daemon_args = []
     polkit = True
     daemon_first = False  # start srmd before the bus exists, as early at boot
+    watchdog_usec = None  # run srmd with a NOTIFY_SOCKET and this WATCHDOG_USEC, as systemd does
 
     @classmethod
     def setUpClass(cls):
@@ -173,6 +175,7 @@ class BusTestCase(unittest.TestCase):
                 ["dbus-daemon", f"--config-file={config_path}", "--nofork", "--print-address=1"],
                 stdout=subprocess.PIPE, stderr=log, text=True)
         cls.processes.append(bus)
+        cls.bus_process = bus
         cls.address = bus.stdout.readline().strip()
         if not cls.address:
             raise AssertionError("dbus-daemon did not start")
@@ -193,13 +196,30 @@ class BusTestCase(unittest.TestCase):
     @classmethod
     def launch_daemon(cls):
         cls.daemon_log = os.path.join(cls.dir, "srmd.log")
+        env = None
+        if cls.watchdog_usec:
+            path = os.path.join(cls.dir, "notify")
+            cls.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            cls.notify.bind(path)
+            cls.notify.settimeout(0.05)
+            env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=str(cls.watchdog_usec))
         with open(cls.daemon_log, "w") as log:
             cls.daemon = subprocess.Popen(
                 WRAPPER + [SRMD, "--root", cls.tree, "--policy-dir", cls.policy_dir,
                  "--state-dir", os.path.join(cls.dir, "state"), "--bus", f"unix:path={cls.socket}",
                  "--log-target", "console"] + cls.daemon_args,
-                stdout=log, stderr=subprocess.STDOUT)
+                stdout=log, stderr=subprocess.STDOUT, env=env)
         cls.processes.append(cls.daemon)
+
+    @classmethod
+    def notifications(cls):
+        """What srmd sent to its NOTIFY_SOCKET since the last call, one datagram each."""
+        messages = []
+        while True:
+            try:
+                messages.append(cls.notify.recv(4096).decode())
+            except (socket.timeout, BlockingIOError):
+                return messages
 
     @classmethod
     def read_daemon_log(cls):
@@ -271,6 +291,68 @@ except dbus.exceptions.DBusException as e:
             capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
         return tuple(json.loads(run.stdout))
+
+    FLOOD_CLIENT = r"""
+import json, sys, dbus
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+address, count, connections, wait = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+loop = GLib.MainLoop()
+buses = [dbus.bus.BusConnection(address, mainloop=DBusGMainLoop()) for _ in range(connections)]
+answers = []
+barriers = []
+
+def report():
+    counts = {}
+    for status, _ in answers:
+        counts[status] = counts.get(status, 0) + 1
+    print(json.dumps({"answered": len(answers), "counts": counts,
+                      "messages": sorted({m for _, m in answers})}), flush=True)
+
+def answered(status, message):
+    answers.append((status, message))
+    if barriers and len(barriers) == connections and wait == "wait" and len(answers) == count:
+        report()
+        loop.quit()
+
+def barrier(*_):
+    barriers.append(1)
+    if len(barriers) == connections:
+        report()
+        if wait != "wait" or len(answers) == count:
+            loop.quit()
+
+for i in range(count):
+    manager = buses[i % connections].get_object("org.srmd1", "/org/srmd1", introspect=False)
+    manager.Apply(dbus.Dictionary({}, signature="sv"), dbus_interface="org.srmd1.Manager",
+                  timeout=120, reply_handler=lambda reply: answered("ok", ""),
+                  error_handler=lambda e: answered(e.get_dbus_name(), e.get_dbus_message()))
+# Replies come in the order srmd sends them: once GetRanges is answered on a connection, every
+# call sent on it before has been either answered at once or handed to polkit.
+for bus in buses:
+    bus.get_object("org.srmd1", "/org/srmd1", introspect=False).GetRanges(
+        dbus.Dictionary({}, signature="sv"), dbus_interface="org.srmd1.Manager",
+        reply_handler=barrier, error_handler=barrier)
+loop.run()
+"""
+
+    def flood_as(self, uid, count, connections=1, wait=False):
+        """Sends `count` Apply calls as `uid`, spread over `connections` connections, without
+        waiting for their answers. Returns the process; its first line (read_report) says what
+        was answered once srmd had handled every call, and with `wait` a second line once all
+        were answered."""
+        return subprocess.Popen(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+             "/usr/bin/python3", "-c", self.FLOOD_CLIENT, self.address, str(count),
+             str(connections), "wait" if wait else "no"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def read_report(self, process):
+        line = process.stdout.readline()
+        if not line:
+            process.wait(timeout=PATIENCE)
+            raise AssertionError(f"the flooding client said nothing: {process.stderr.read()}")
+        return json.loads(line)
 
     def collect_signals_during(self, method, *args):
         from dbus.mainloop.glib import DBusGMainLoop

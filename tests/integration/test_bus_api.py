@@ -13,11 +13,16 @@ import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, RANGE, SOURCE,  # noqa: E402
-                      BusTestCase, tree_contents)
+from srmd_bus import (DEVDAX, MANAGER, MANAGER_PATH, MOVABLE, NAME, NOBODY,  # noqa: E402
+                      PATIENCE, RANGE, SOURCE, SRMCTL, BusTestCase, tree_contents,
+                      wait_for)
 import dbus  # noqa: E402
 
 ERROR = "org.srmd1.Error."
+# Unprivileged callers besides nobody: Debian's base-passwd users daemon, bin, sys, ... (the bus
+# daemon wants a user it can look up).
+OTHER_UID = 1
+MORE_UIDS = range(1, 10)
 MUTATING = [  # method, arguments, polkit action
     ("Apply", [{}], "org.srmd1.manage"),
     ("Reconcile", [{}], "org.srmd1.manage"),
@@ -70,10 +75,42 @@ class StartBeforeTheBus(BusTestCase):
     socket appears."""
 
     daemon_first = True
+    watchdog_usec = 400000  # WATCHDOG=1 every 200 ms while srmd is healthy
 
     def test_serves_once_the_bus_is_there(self):
         self.assertEqual(self.manager_property("State"), "converged")
         self.assertEqual(json.loads(self.manager.GetRanges({})), self.simulated_ranges())
+
+    def test_serves_again_after_the_bus_restarts(self):
+        wait_for(lambda: any("WATCHDOG=1" in m for m in self.notifications()), "WATCHDOG=1")
+
+        # dbus-daemon dies (its socket file stays behind), and polkit with it.
+        for process in self.processes:
+            if process is not self.daemon:
+                process.kill()
+                process.wait()
+        try:
+            wait_for(lambda: "lost the bus connection" in self.read_daemon_log(),
+                     "the loss logged")
+            # From the loss on, systemd hears no WATCHDOG=1: a daemon that stays off the bus is
+            # restarted. Three periods of silence.
+            self.notifications()
+            time.sleep(3 * self.watchdog_usec / 2 / 1e6)
+            self.assertEqual([m for m in self.notifications() if "WATCHDOG=1" in m], [])
+            self.assertIsNone(self.daemon.poll())
+        finally:
+            # A new dbus-daemon on the same socket: srmd is back without being told.
+            self.start_bus()
+            self.start_polkit()
+        self.wait_for_daemon()
+        self.assertEqual(json.loads(self.manager.GetRanges({})), self.simulated_ranges())
+        objects = self.bus.get_object(NAME, MANAGER_PATH).GetManagedObjects(
+            dbus_interface="org.freedesktop.DBus.ObjectManager")
+        self.assertIn("/org/srmd1/ranges/r40000000", objects)
+        self.assertRegex(self.read_daemon_log(),
+                         r"back on the bus after \d+\.\d s: owns org.srmd1 again")
+        wait_for(lambda: any("WATCHDOG=1" in m for m in self.notifications()),
+                 "WATCHDOG=1 again")
 
 
 class Reads(BusTestCase):
@@ -221,6 +258,54 @@ class Authorization(BusTestCase):
         finally:
             self.polkit_mock.SetDelay(0.0)
 
+    # While polkit hangs (its mock holds every answer), callers pile up checks.
+
+    def test_a_flooding_caller_fills_only_its_own_share(self):
+        self.polkit_mock.SetAllowed(["org.srmd1.manage"])
+        self.polkit_mock.SimulateHang(True)
+        try:
+            # More than dbus-daemon lets srmd's connection wait for (128), from one uid.
+            flood = self.flood_as(NOBODY, 140, connections=2)
+            first = self.read_report(flood)
+            flood.wait(timeout=PATIENCE)
+            self.assertEqual(first["counts"], {ERROR + "Busy": 132}, first)
+            self.assertEqual(first["messages"], [
+                "uid 65534 already has 8 authorization checks waiting for polkit; try again once "
+                "they are answered"])
+
+            # Another caller is still asked about, and allowed once polkit answers.
+            other = self.flood_as(OTHER_UID, 1, wait=True)
+            self.assertEqual(self.read_report(other)["answered"], 0)
+            self.polkit_mock.ReleaseHangingCalls()
+            last = self.read_report(other)
+            self.assertEqual(last["counts"], {"ok": 1}, last)
+            self.assertIn("uid 65534 has 8 authorization checks waiting for polkit",
+                          self.read_daemon_log())
+        finally:
+            self.polkit_mock.SimulateHang(False)
+            self.polkit_mock.ReleaseHangingCalls()
+
+    def test_all_callers_together_are_bounded(self):
+        self.polkit_mock.SimulateHang(True)
+        try:
+            for uid in MORE_UIDS[:8]:  # 8 callers with 8 checks each: 64 in all
+                flood = self.flood_as(uid, 8)
+                self.assertEqual(self.read_report(flood)["answered"], 0)
+                flood.wait(timeout=PATIENCE)
+            late = self.flood_as(MORE_UIDS[8], 1)
+            report = self.read_report(late)
+            late.wait(timeout=PATIENCE)
+            self.assertEqual(report["counts"], {ERROR + "Busy": 1}, report)
+            self.assertEqual(report["messages"], [
+                "64 authorization checks are waiting for polkit; try again once it answers"])
+        finally:
+            self.polkit_mock.SimulateHang(False)
+            self.polkit_mock.ReleaseHangingCalls()
+        # Answered, the checks free their places: the next caller is asked about again (polkit's
+        # answers reached srmd before ReleaseHangingCalls returned).
+        status, message = self.call_as_nobody("Apply", {})
+        self.assertEqual(status, ERROR + "AccessDenied", message)
+
 
 class NoPolkit(BusTestCase):
     polkit = False
@@ -327,6 +412,36 @@ class ReloadPolicy(BusTestCase):
         os.unlink(broken)
         self.assertEqual([str(f) for f in self.manager.ReloadPolicy({})], good)
         self.assertTrue(self.manager_property("PolicyValid"))
+
+    def test_a_flood_of_diagnostics_is_cut_short(self):
+        # 20000 aliases, an error each: the reply, the log and srmctl check-policy list the
+        # first 50 and count the rest.
+        good = [str(f) for f in self.manager_property("PolicyFiles")]
+        flood = os.path.join(self.policy_dir, "30-aliases.yaml")
+        self.write_policy("version: 1\nrules:\n  - &a {name: a, mode: ignore}\n" +
+                          "  - *a\n" * 20000, name="30-aliases.yaml")
+        note = (f"{flood}: note: and 19951 more not shown (19951 errors, 0 warnings): only the "
+                "first 50 diagnostics are listed")
+        try:
+            message = self.assertDBusError(ERROR + "PolicyInvalid", self.manager.ReloadPolicy, {})
+            lines = message.splitlines()
+            self.assertEqual(lines[0], "policy refused (20001 errors); the last good policy stays:")
+            self.assertEqual(len(lines), 1 + 50 + 1)
+            self.assertEqual(lines[1], f"{flood}:3:5: error: anchors (&a) are not supported in "
+                             "policy files: write each rule out")
+            self.assertEqual(lines[-1], note)
+            log = self.read_daemon_log()
+            self.assertEqual(len([line for line in log.splitlines() if flood in line]), 51)
+            self.assertIn(note, log)
+
+            check = subprocess.run([SRMCTL, "check-policy", "--policy-dir", self.policy_dir],
+                                   capture_output=True, text=True)
+            self.assertEqual(check.returncode, 1)
+            self.assertEqual(check.stderr.splitlines(), lines[1:])
+            self.assertEqual(check.stdout, "policy refused: 20001 errors, 0 warnings in 2 files\n")
+        finally:
+            os.unlink(flood)
+        self.assertEqual([str(f) for f in self.manager.ReloadPolicy({})], good)
 
 
 class LogControl(BusTestCase):

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -536,6 +538,198 @@ TEST(PolicyLoad, MissingDirectoriesHoldNothingUnreadableFilesAreErrors) {
     EXPECT_FALSE(not_dir.policy);
     EXPECT_EQ(formatted(not_dir),
               std::vector<std::string>{temp.path() + "/file: error: not a directory"});
+}
+
+// ---- Limits: what a huge or hostile file costs srmd, and what it is told ----
+
+std::string repeated(const std::string& line, int count) {
+    std::string text;
+    for (int i = 0; i < count; ++i)
+        text += line;
+    return text;
+}
+
+// Rules named r0, r1, ... whose match is `match(i)`.
+std::string numbered_rules(int count, const std::function<std::string(int)>& match) {
+    std::string text = "version: 1\nrules:\n";
+    for (int i = 0; i < count; ++i)
+        text += "  - name: r" + std::to_string(i) + "\n    match: {" + match(i) +
+                "}\n    mode: ignore\n";
+    return text;
+}
+
+bool valid_utf8(const std::string& text) {
+    for (std::size_t i = 0; i < text.size();) {
+        auto byte = static_cast<unsigned char>(text[i]);
+        std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 6 ? 2 : (byte >> 4) == 14 ? 3 : 4;
+        if (i + length > text.size())
+            return false;
+        for (std::size_t k = 1; k < length; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80)
+                return false;
+        i += length;
+    }
+    return true;
+}
+
+TEST(PolicyLimits, OnlyTheFirstDiagnosticsAreListedAndTheRestCounted) {
+    // One anchor and 5000 aliases to it: an error each. The tree is given up after
+    // kMaxYamlErrors, so the aliases are not read as 5000 empty rules on top.
+    PolicyLoad load = parse_policy_text(
+        "version: 1\nrules:\n  - &a {name: a, mode: ignore}\n" + repeated("  - *a\n", 5000),
+        "p.yaml");
+    EXPECT_FALSE(load.policy);
+    EXPECT_EQ(load.errors(), 5001);
+    std::vector<std::string> lines = formatted(load);
+    ASSERT_EQ(lines.size(), kDiagnosticsKept + 1);
+    EXPECT_EQ(lines.front(),
+              "p.yaml:3:5: error: anchors (&a) are not supported in policy files: write each rule "
+              "out");
+    EXPECT_EQ(lines[1], "p.yaml:4:5: error: aliases (*name) are not supported in policy files");
+    EXPECT_EQ(lines.back(),
+              "p.yaml: note: and 4951 more not shown (4951 errors, 0 warnings): only the first 50 "
+              "diagnostics are listed");
+
+    // Warnings are counted the same way, and do not refuse the set.
+    PolicyLoad warned =
+        parse_policy_text(numbered_rules(100, [](int) { return std::string(); }), "w.yaml");
+    EXPECT_TRUE(warned.policy);
+    EXPECT_EQ(warned.warnings(), 99);
+    ASSERT_EQ(warned.diagnostics.size(), kDiagnosticsKept + 1);
+    EXPECT_EQ(format_diagnostic(warned.diagnostics.back()),
+              "w.yaml: note: and 49 more not shown (0 errors, 49 warnings): only the first 50 "
+              "diagnostics are listed");
+}
+
+TEST(PolicyLimits, LongMessagesAreCutAtACharacterBoundary) {
+    std::string mode;
+    for (int i = 0; i < 100000; ++i)
+        mode += "\xc3\xa9";  // é
+    PolicyLoad load = parse_policy_text(rule_file("    mode: \"" + mode + "\"\n"), "p.yaml");
+    ASSERT_EQ(load.diagnostics.size(), 1u);
+    const std::string& message = load.diagnostics[0].message;
+    EXPECT_LE(message.size(), kDiagnosticMessageMax);
+    EXPECT_EQ(message.rfind("'mode' is the quoted string \"\xc3\xa9\xc3\xa9", 0), 0u) << message;
+    EXPECT_EQ(message.substr(message.size() - 3), "...");
+    EXPECT_TRUE(valid_utf8(message));
+}
+
+TEST(PolicyLimits, AFileLargerThanTheLimitIsNotRead) {
+    test::TempDir temp;
+    fs::path path = fs::path(temp.path()) / "10-huge.yaml";
+    write_file(path, "version: 1\nrules: []\n" + std::string(kMaxPolicyFileSize, '#') + "\n");
+    PolicyLoad load = load_policy_dirs({temp.path()});
+    EXPECT_FALSE(load.policy);
+    EXPECT_EQ(formatted(load),
+              std::vector<std::string>{path.string() +
+                                       ": error: larger than 1 MiB: a policy file is a few rules "
+                                       "long, and srmd does not read one this large"});
+}
+
+TEST(PolicyLimits, ADuplicateAmongManyKeysIsFound) {
+    // 20000 keys in one map, the first given again at the end: the duplicate check is a hash
+    // lookup per key, not a walk over the keys before it.
+    std::string text = "version: 1\nsettings:\n";
+    for (int i = 0; i < 20000; ++i)
+        text += "  k" + std::to_string(i) + ": true\n";
+    text += "  k0: true\n";
+    PolicyLoad load = parse_policy_text(text, "p.yaml");
+    EXPECT_EQ(load.errors(), 20001);  // every key is unknown, and one is there twice
+    ASSERT_FALSE(load.diagnostics.empty());
+    EXPECT_EQ(format_diagnostic(load.diagnostics.front()),
+              "p.yaml:3:3: error: unknown key 'k0' in settings; expected exclusive_onlining");
+    EXPECT_EQ(format_diagnostic(load.diagnostics[kDiagnosticsKept - 1]),
+              "p.yaml:20003:3: error: duplicate key 'k0' (first given at 3:3)");
+}
+
+TEST(PolicyLimits, ManyRulesWithDistinctStartsAreAllCompared) {
+    // 5000 rules with their own start: each is compared with the earlier rules of its start
+    // only, so the whole set is checked, and the names through a hash.
+    std::string text =
+        numbered_rules(5000, [](int i) { return "start: " + std::to_string(i * 4096); });
+    text += "  - name: r0\n    match: {start: 4096}\n    mode: ignore\n";
+    text += "  - name: late\n    match: {start: 8192, window: decoder0.0}\n    mode: ignore\n";
+    PolicyLoad load = parse_policy_text(text, "p.yaml");
+    EXPECT_EQ(formatted(load),
+              (std::vector<std::string>{
+                  "p.yaml:15003:5: error: rule name 'r0' is already used by the rule at p.yaml:3",
+                  "p.yaml:15003:5: warning: rule 'r0' can never match: rule 'r1' at p.yaml:6 "
+                  "matches every range it does",
+                  "p.yaml:15006:5: warning: rule 'late' can never match: rule 'r2' at p.yaml:9 "
+                  "matches every range it does",
+              }));
+}
+
+TEST(PolicyLimits, UnrelatedRulesAreComparedWithinABudget) {
+    // Rules that no index separates (each fits one size only) are compared pair by pair, until
+    // kShadowCheckBudget is spent; the set is still loaded, and a note says where checking
+    // stopped.
+    PolicyLoad load =
+        parse_policy_text(numbered_rules(1500,
+                                         [](int i) {
+                                             std::string size = std::to_string(i + 1);
+                                             return "min_size: " + size + ", max_size: " + size;
+                                         }),
+                          "p.yaml");
+    ASSERT_TRUE(load.policy);
+    EXPECT_EQ(load.policy->rules.size(), 1500u);
+    ASSERT_EQ(load.diagnostics.size(), 1u) << ::testing::PrintToString(formatted(load));
+    const Diagnostic& note = load.diagnostics[0];
+    EXPECT_EQ(note.severity, Severity::Note);
+    EXPECT_NE(note.message.find("the set has 1500 rules, too many to compare them all: srmd did "
+                                "not check whether rule 'r"),
+              std::string::npos)
+        << note.message;
+}
+
+TEST(PolicyLimits, IndexedShadowingFindsWhatComparingEveryPairFinds) {
+    // Small random sets, checked against match_implies over every earlier rule.
+    std::mt19937 random(20240611);
+    auto pick = [&random](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+    for (int round = 0; round < 200; ++round) {
+        std::vector<PolicyRule> rules;
+        for (int i = 0; i < 12; ++i) {
+            PolicyRule rule;
+            rule.name = "r" + std::to_string(i);
+            rule.file = rule.file_name = "p.yaml";
+            rule.position = {i + 1, 1};
+            RuleMatch& m = rule.match;
+            if (int v = pick(3))
+                m.start = static_cast<std::uint64_t>(v) * 0x1000;
+            if (int v = pick(4); v < 2)
+                m.address = static_cast<std::uint64_t>(v + 1) * 0x1000;
+            if (pick(3) == 0)
+                m.min_size = static_cast<std::uint64_t>(pick(3));
+            if (pick(3) == 0)
+                m.window = pick(2) ? "*" : "decoder0.0";
+            if (pick(3) == 0) {
+                m.serials.emplace();
+                for (int k = pick(3); k >= 0; --k)
+                    m.serials->push_back(static_cast<std::uint64_t>(pick(4)));
+            }
+            if (pick(4) == 0)
+                m.kernel_owner = pick(2) ? Owner::Cxl : Owner::Hmem;
+            rules.push_back(rule);
+        }
+        std::vector<std::string> expected;
+        for (std::size_t i = 0; i < rules.size(); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (match_implies(rules[i].match, rules[j].match)) {
+                    expected.push_back(rules[i].name + " by " + rules[j].name);
+                    break;
+                }
+        DiagnosticList diagnostics;
+        check_rule_set(rules, diagnostics);
+        std::vector<std::string> found;
+        for (const Diagnostic& d : diagnostics.release()) {
+            std::size_t by = d.message.find("' can never match: rule '");
+            ASSERT_NE(by, std::string::npos) << d.message;
+            std::string later = d.message.substr(6, by - 6);
+            std::string earlier = d.message.substr(by + 25);
+            found.push_back(later + " by " + earlier.substr(0, earlier.find('\'')));
+        }
+        EXPECT_EQ(found, expected) << "round " << round;
+    }
 }
 
 }  // namespace
