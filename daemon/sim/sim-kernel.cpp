@@ -241,8 +241,9 @@ StepOutcome SimulatedKernel::execute(const Step& step) {
         step_fault && step_fault->kind == SimFault::Kind::Hang && hang_timeout_ ? *hang_timeout_
                                                                                 : timeout_);
 
-    return outcome_of(result, shared_->path,
-                      std::string(to_string(step.action)) + " " + step.target);
+    // A worker killed before its first write has recorded no path: the step's device it is.
+    std::string path = shared_->path[0] ? std::string(shared_->path) : step.target;
+    return outcome_of(result, path, std::string(to_string(step.action)) + " " + step.target);
 }
 
 }  // namespace srmd
