@@ -25,6 +25,7 @@ const char* const kSubsystems[] = {"cxl", "dax", "memory", "platform", "nd"};
 using UdevRef = CHandle<udev, udev_unref>;
 using MonitorRef = CHandle<udev_monitor, udev_monitor_unref>;
 using DeviceRef = CHandle<udev_device, udev_device_unref>;
+using QueueRef = CHandle<udev_queue, udev_queue_unref>;
 
 std::string text(const char* value) {
     return value ? value : "";
@@ -50,6 +51,11 @@ class UdevSource : public EventSource {
             log_debug("cannot enlarge the udev receive buffer: " + std::string(strerror(-r)));
         if (int r = udev_monitor_enable_receiving(monitor_.get()); r < 0)
             throw SystemError("udev monitor", -r);
+        queue_.reset(udev_queue_new(udev_.get()));
+    }
+
+    bool settling() const override {
+        return queue_ && udev_queue_get_queue_is_empty(queue_.get()) == 0;
     }
 
     int fd() const override { return udev_monitor_get_fd(monitor_.get()); }
@@ -84,6 +90,7 @@ class UdevSource : public EventSource {
 
   private:
     UdevRef udev_;
+    QueueRef queue_;  // udev's queue of events still being handled
     MonitorRef monitor_;
 };
 

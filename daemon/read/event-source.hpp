@@ -25,6 +25,10 @@ class EventSource {
     // set changes.full: nothing is ever silently missed.
     virtual std::uint64_t drain(Changes& changes) = 0;
     virtual const char* name() const = 0;
+    // Whether events are still being handled (udev's queue is not empty): drivers may still be
+    // loading and binding, and a pass now would find devices half set up and race the kernel's
+    // own probing. The daemon waits a little for it (Daemon::on_timer).
+    virtual bool settling() const { return false; }
 };
 
 }  // namespace srmd

@@ -18,6 +18,10 @@ namespace srmd {
 
 namespace {
 
+// How long a due pass waits for udev to finish handling events, and how often it looks.
+constexpr std::chrono::milliseconds kSettleWait{5000};
+constexpr std::chrono::milliseconds kSettlePoll{100};
+
 std::uint64_t to_usec(MonotonicTime t) {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
@@ -358,6 +362,24 @@ int Daemon::on_source(sd_event_source*, int, uint32_t, void* userdata) {
 int Daemon::on_timer(sd_event_source*, uint64_t, void* userdata) {
     auto* self = static_cast<Daemon*>(userdata);
     if (self->coalescer_.due(now())) {
+        // udev still handling events (a driver module loading for a new dax device, say): a
+        // pass now would race the kernel's own probing. Wait for it, a little.
+        if (self->source_->settling()) {
+            MonotonicTime t = now();
+            if (!self->settling_since_)
+                self->settling_since_ = t;
+            if (t - *self->settling_since_ < kSettleWait) {
+                sd_event_source_set_time(self->timer_.get(), to_usec(t + kSettlePoll));
+                sd_event_source_set_enabled(self->timer_.get(), SD_EVENT_ONESHOT);
+                return 0;
+            }
+            log_debug(
+                "udev is still busy after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(kSettleWait).count()) +
+                " ms; the pass runs anyway");
+        }
+        self->settling_since_.reset();
         self->run_pass(self->trigger_);
         self->maybe_exit_converged();
     }

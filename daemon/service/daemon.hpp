@@ -111,6 +111,7 @@ class Daemon {
     EventSourceRef retry_timer_;
     std::vector<EventSourceRef> signals_;
     Coalescer coalescer_;
+    std::optional<MonotonicTime> settling_since_;  // a due pass waits for udev since then
     Changes changes_;
     std::string trigger_ = "events";
     std::vector<std::function<void(const PassSummary&)>> observers_;
