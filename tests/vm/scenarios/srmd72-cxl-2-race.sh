@@ -36,11 +36,13 @@ step "a minute of daxctl racing srmd on $device"
     end=$(($(date +%s) + 60))
     i=0
     while [ "$(date +%s)" -lt "$end" ]; do
+        # Offlining migrates whatever the kernel put in the memory, and CXL memory runs at
+        # about 2 MB/s under TCG: each command gets 10 s (a signal ends an offline cleanly).
         case $((i % 4)) in
-            0) daxctl offline-memory "$device" ;;
-            1) daxctl reconfigure-device -m devdax -f "$device" ;;
-            2) daxctl reconfigure-device -m system-ram "$device" ;;
-            3) daxctl online-memory "$device" ;;
+            0) timeout 10 daxctl offline-memory "$device" ;;
+            1) timeout 10 daxctl reconfigure-device -m devdax -f "$device" ;;
+            2) timeout 10 daxctl reconfigure-device -m system-ram "$device" ;;
+            3) timeout 10 daxctl online-memory "$device" ;;
         esac >>/captures/race.log 2>&1
         i=$((i + 1))
     done
