@@ -200,8 +200,31 @@ class ProblemFinder {
         }
     }
 
+    // Online blocks in the range that no dax device accounts for: its device went away (a region
+    // disabled, a memdev removed) while the kernel could not take the memory back.
+    int orphan_online_blocks() const {
+        std::uint64_t size = snapshot_.memory.block_size;
+        if (size == 0)
+            return 0;
+        int online = 0;
+        for (const MemoryBlock& block : snapshot_.memory.blocks)
+            if (block.dax < 0 && block.state == "online" &&
+                overlap_bytes(parts_.span, span_from_size(block.id * size, size)) > 0)
+                ++online;
+        return online;
+    }
+
     void add_stranded(Range& range) {
-        if (range.dax.empty()) {
+        int orphans = range.dax.empty() ? orphan_online_blocks() : 0;
+        if (orphans > 0) {
+            add(range, "memory-left-online",
+                std::to_string(orphans) +
+                    " memory blocks of this range are online with no dax device left behind "
+                    "them: the device went away (its region disabled or its memdev removed) "
+                    "while the kernel could not take the memory back, so the kernel keeps it "
+                    "online until reboot",
+                RangeStatus::Stranded);
+        } else if (range.dax.empty()) {
             add(range, "no-dax-device",
                 "no dax device covers this " + human_size(range.size) +
                     " range: nobody can use the memory",

@@ -67,7 +67,7 @@ step "after the race"
 before=$(srmd_pass)
 run "srmctl reconcile" srmctl reconcile
 wait_settled "srmd converges once the loop stopped" "$before" converged
-expect_range "after the race" "$range" "system-ram kmem 4/4 movable true"
+expect_range "after the race" "$range" "system-ram kmem 8/8 movable true"
 expect_dax_kmem "after the race" "$dax" Movable
 check "srmd logged changes it did not make" grep -q "changed outside srmd" /captures/srmd.log
 expect_eq "srmctl shows the other hand" \
