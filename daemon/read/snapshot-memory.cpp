@@ -8,6 +8,7 @@
 #include "read/snapshot-parts.hpp"
 #include "read/sysfs-values.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -29,7 +30,7 @@ std::vector<int> parse_node_list(std::string_view text, const std::string& path)
             auto first = parse_number(item.substr(0, dash), path);
             auto last = parse_number(item.substr(dash + 1), path);
             if (last < first || last - first > 4096)
-                throw SystemError(path, "malformed node list '" + std::string(text) + "'");
+                throw SystemError(path, "malformed node list " + quote_value(text));
             for (auto id = first; id <= last; ++id)
                 ids.push_back(static_cast<int>(id));
         }

@@ -6,11 +6,11 @@
 #include "read/sysfs-values.hpp"
 #include "sim/sim-kernel-rules-internal.hpp"
 #include "sim/sim-kernel-rules.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
 using sim_rules::fail;
-using sim_rules::hex;
 
 namespace {
 
@@ -100,7 +100,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
     else if (value == "online_movable")
         zone = "Movable";
     else
-        fail(EINVAL, path, "'" + value + "' is not a memory block state");
+        fail(EINVAL, path, quote_value(value) + " is not a memory block state");
     // state_store: device_online() on an online block returns 1, which becomes -EINVAL.
     if (state == "online")
         fail(EINVAL, path, "memory" + std::to_string(id) + " is already online");

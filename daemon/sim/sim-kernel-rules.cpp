@@ -12,6 +12,7 @@
 #include "read/sysfs-values.hpp"
 #include "sim/sim-kernel-rules-internal.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -114,7 +115,7 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
     if (path == "/sys/devices/system/memory/auto_online_blocks") {
         // A policy for blocks added later: the kernel changes nothing now and sends no event.
         if (!is_auto_online_value(value))
-            fail(EINVAL, path, "'" + value + "' is not an auto-online policy");
+            fail(EINVAL, path, quote_value(value) + " is not an auto-online policy");
         tree_.attr(tree_relative(path), value);
         return;
     }
