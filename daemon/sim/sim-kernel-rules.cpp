@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +61,13 @@ SimulatedKernel::Session::Session(const std::string& root, Shared& shared,
 
 // --- faults and writes
 
+void SimulatedKernel::Session::kill_after_changes(int changes) {
+    tree_.files().set_after_operation([changes](int done) {
+        if (done >= changes)
+            ::kill(::getpid(), SIGKILL);
+    });
+}
+
 void SimulatedKernel::Session::step_fault_at(const std::string& path) {
     if (!step_fault_)
         return;
@@ -100,10 +108,10 @@ void SimulatedKernel::Session::apply_and_announce(const std::string& path,
                                                   const std::string& value) {
     try {
         apply(path, value);
-    } catch (const TreeError&) {
+    } catch (...) {
         try {
             flush_events();
-        } catch (const TreeError&) {
+        } catch (const std::exception&) {
             // The write's own failure is the one to report.
         }
         throw;
