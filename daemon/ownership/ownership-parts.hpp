@@ -34,6 +34,7 @@ struct DaxFacts {
     const DaxDevice* device = nullptr;
     std::vector<Span> spans;
     RangeMemory memory;
+    std::vector<const MemoryBlock*> incomplete;  // its blocks the reader could not read whole
 };
 
 std::uint64_t bytes_in(const DaxFacts& facts, Span range);

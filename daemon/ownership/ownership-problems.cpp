@@ -51,6 +51,7 @@ class ProblemFinder {
 
     void add_all(Range& range) {
         add_conflicts(range);
+        add_incomplete_blocks(range);
         add_partial_coverage(range);
         add_stranded(range);
         add_left_online(range);
@@ -166,6 +167,27 @@ class ProblemFinder {
                 return device.name + " of " + device.parent;
         }
         return "";
+    }
+
+    // A block the reader could not read whole (snapshot.hpp) hides whether its memory is online
+    // and in which zone, so nothing srmd would decide about that memory can be trusted.
+    void add_incomplete_blocks(Range& range) {
+        constexpr std::size_t kNamed = 4;
+        for (const DaxFacts* facts : parts_.dax_in) {
+            const std::vector<const MemoryBlock*>& blocks = facts->incomplete;
+            if (blocks.empty())
+                continue;
+            std::string list;
+            for (std::size_t i = 0; i < blocks.size() && i < kNamed; ++i)
+                list += (i == 0 ? "" : "; ") + blocks[i]->incomplete;
+            if (blocks.size() > kNamed)
+                list += "; and " + std::to_string(blocks.size() - kNamed) + " more";
+            add(range, "memory-block-incomplete",
+                std::string(blocks.size() == 1 ? "a memory block" : "memory blocks") + " of " +
+                    facts->device->name + " could not be read whole (" + list +
+                    "): srmd cannot tell whether that memory is online, nor in which zone",
+                RangeStatus::Conflict);
+        }
     }
 
     void add_partial_coverage(Range& range) {

@@ -85,6 +85,8 @@ std::vector<DaxFacts> gather_dax(const Snapshot& snapshot) {
             continue;
         RangeMemory& memory = all[block.dax].memory;
         ++memory.blocks;
+        if (!block.incomplete.empty())
+            all[block.dax].incomplete.push_back(&block);
         if (block.state == "online") {
             ++memory.online;
             tally_zone(block.valid_zones, zones[block.dax]);

@@ -289,13 +289,12 @@ class Capturer {
         }
     }
 
-    // RootReader has no stat; the mode is the one fact about a file that is not in its contents,
-    // so it is looked up at the host path the reader itself would open.
+    // The mode is the one fact about a file that is not in its contents.
     std::optional<mode_t> source_mode(const std::string& path) const {
-        struct stat st;
-        if (::lstat(source_.host_path(path).c_str(), &st) != 0)
+        std::optional<unsigned> mode = source_.permissions(path);
+        if (!mode)
             return std::nullopt;
-        return st.st_mode & 07777;
+        return static_cast<mode_t>(*mode);
     }
 
     // The device directories the bus and driver links point to, each taken whole once (a

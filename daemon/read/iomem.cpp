@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -16,19 +17,9 @@ struct IomemLine {
     std::string_view name;
 };
 
-// A corrupt file can hold a line of any length; the message quotes enough of it to find it
-// again and keeps control bytes from reaching a terminal.
-std::string quote_line(std::string_view line) {
-    constexpr std::size_t max_shown = 80;
-    std::string shown;
-    for (char c : line.substr(0, max_shown)) {
-        unsigned char u = static_cast<unsigned char>(c);
-        shown += (u < 0x20 || u == 0x7f) ? '?' : c;
-    }
-    if (line.size() > max_shown)
-        shown += "...";
-    return "'" + shown + "'";
-}
+// A corrupt file can hold a line of any length: the message quotes enough of it to find it again,
+// escaped so that no byte of it acts on a terminal.
+constexpr std::size_t kLineShown = 80;
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9')
@@ -99,7 +90,7 @@ std::vector<IomemLine> parse_lines(std::string_view text, const std::string& pat
         std::string problem = parse_line(line, parsed);
         if (!problem.empty())
             throw SystemError(path + ":" + std::to_string(line_number),
-                              problem + ": " + quote_line(line));
+                              problem + ": " + quote_value(line, kLineShown));
         lines.push_back(parsed);
     }
     return lines;

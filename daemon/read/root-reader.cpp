@@ -10,8 +10,10 @@
 #include <climits>
 #include <cstring>
 
+#include "read/in-root.hpp"
 #include "util/error.hpp"
 #include "util/file-handles.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -21,6 +23,23 @@ std::string_view strip_newline(std::string_view text) {
     if (!text.empty() && text.back() == '\n')
         text.remove_suffix(1);
     return text;
+}
+
+bool is_proc_path(std::string_view path) {
+    while (path.size() > 1 && path[0] == '/' && path[1] == '/')
+        path.remove_prefix(1);
+    return path.substr(0, 6) == "/proc/";
+}
+
+// The error for a file read() will not take: what it is instead of a regular file.
+SystemError not_regular(const std::string& host, mode_t mode) {
+    const char* what = S_ISFIFO(mode)   ? "a FIFO"
+                       : S_ISCHR(mode)  ? "a character device"
+                       : S_ISBLK(mode)  ? "a block device"
+                       : S_ISSOCK(mode) ? "a socket"
+                                        : "of an unknown type";
+    return SystemError(
+        host, std::string("is ") + what + ", not a regular file: srmd reads only regular files");
 }
 
 // Splits "/a/b/c" into its components, dropping empty ones and ".".
@@ -51,6 +70,10 @@ std::string join(const std::vector<std::string>& parts) {
     return path;
 }
 
+std::string size_words(std::size_t bytes) {
+    return human_size(bytes) + " (" + std::to_string(bytes) + " bytes)";
+}
+
 }  // namespace
 
 RootReader::RootReader(std::string root) : root_(std::move(root)) {
@@ -72,27 +95,79 @@ std::string RootReader::host_path(std::string_view path) const {
     return host;
 }
 
-std::string RootReader::read(std::string_view path) const {
-    std::string host = host_path(path);
-    int fd = ::open(host.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw SystemError(host, errno);
-    FdCloser closer{fd};
-    ++files_opened_;
+int RootReader::root_fd() const {
+    if (!root_fd_ || !*root_fd_) {
+        const std::string root = root_.empty() ? "/" : root_;
+        int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            throw SystemError(root, errno);
+        root_fd_ = std::make_shared<Fd>(fd);
+    }
+    return root_fd_->get();
+}
 
-    // sysfs attributes are at most a page; /proc/iomem and node lists can be longer.
+int RootReader::try_open(std::string_view path, int flags) const {
+    if (root_.empty()) {
+        // Nothing leads out of "/": open(2) resolves there exactly as RESOLVE_IN_ROOT would, and
+        // tools that redirect /sys by preloading open() (umockdev) still see the reads.
+        int fd = ::open(host_path(path).c_str(), flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }
+    return open_in_root(root_fd(), path, flags, 0, Confinement::InRoot);
+}
+
+Fd RootReader::open(std::string_view path, int flags) const {
+    int fd = try_open(path, flags);
+    if (fd < 0)
+        throw SystemError(host_path(path), -fd);
+    return Fd(fd);
+}
+
+std::string RootReader::read(std::string_view path) const {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer before the type check refuses it.
+    int opened = try_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (opened == -ENXIO) {
+        // open(2) of a socket: say what it is rather than "No such device or address".
+        Fd socket(try_open(path, O_PATH));
+        if (socket && ::fstat(socket.get(), &st) == 0 && S_ISSOCK(st.st_mode))
+            throw not_regular(host_path(path), st.st_mode);
+    }
+    if (opened < 0)
+        throw SystemError(host_path(path), -opened);
+    Fd fd(opened);
+    ++files_opened_;
+    if (::fstat(fd.get(), &st) != 0)
+        throw SystemError(host_path(path), errno);
+    if (S_ISDIR(st.st_mode))
+        throw SystemError(host_path(path), EISDIR);
+    if (!S_ISREG(st.st_mode))
+        throw not_regular(host_path(path), st.st_mode);
+
+    // sysfs attributes say they are a page long and procfs files 0 bytes, so only the reading
+    // tells; a file on disk that says it is too long is refused unread.
+    const std::size_t limit = is_proc_path(path) ? kMaxProcFile : kMaxFile;
+    auto too_large = [&] {
+        return SystemError(host_path(path), "is larger than " + size_words(limit) +
+                                                ", more than any file srmd reads can hold");
+    };
+    if (st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) > limit)
+        throw too_large();
     std::string data;
     char buffer[4096];
     for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        std::size_t want = std::min(sizeof buffer, limit + 1 - data.size());
+        ssize_t n = ::read(fd.get(), buffer, want);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw SystemError(host, errno);
+            throw SystemError(host_path(path), errno);
         }
         if (n == 0)
             break;
         data.append(buffer, static_cast<size_t>(n));
+        if (data.size() > limit)
+            throw too_large();
     }
     return data;
 }
@@ -112,10 +187,11 @@ std::optional<std::string> RootReader::read_attr_optional(std::string_view path)
 }
 
 std::vector<std::string> RootReader::list(std::string_view path) const {
-    std::string host = host_path(path);
-    DIR* dir = ::opendir(host.c_str());
+    Fd fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+    DIR* dir = ::fdopendir(fd.get());
     if (!dir)
-        throw SystemError(host, errno);
+        throw SystemError(host_path(path), errno);
+    fd.release();
     DirCloser closer{dir};
     ++dirs_listed_;
 
@@ -127,7 +203,7 @@ std::vector<std::string> RootReader::list(std::string_view path) const {
         names.emplace_back(entry->d_name);
     }
     if (errno != 0)
-        throw SystemError(host, errno);
+        throw SystemError(host_path(path), errno);
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -143,8 +219,12 @@ std::vector<std::string> RootReader::list_optional(std::string_view path) const 
 }
 
 RootReader::Kind RootReader::kind(std::string_view path) const {
+    int fd = try_open(path, O_PATH | O_NOFOLLOW);
+    if (fd < 0)
+        return Kind::Missing;
+    Fd closer(fd);
     struct stat st;
-    if (::lstat(host_path(path).c_str(), &st) != 0)
+    if (::fstat(fd, &st) != 0)
         return Kind::Missing;
     if (S_ISLNK(st.st_mode))
         return Kind::Symlink;
@@ -156,33 +236,52 @@ RootReader::Kind RootReader::kind(std::string_view path) const {
 }
 
 bool RootReader::exists(std::string_view path) const {
-    // Follow links inside the tree, never out of it: a captured tree's links are relative, and
-    // on the real root canonical() and the kernel agree.
     try {
-        std::string resolved = canonical(path);
-        return ::access(host_path(resolved).c_str(), F_OK) == 0;
+        int fd = try_open(path, O_PATH);
+        Fd closer(fd);
+        return fd >= 0;
     } catch (const SystemError&) {
-        return false;
+        return false;  // no root
     }
 }
 
 bool RootReader::is_dir(std::string_view path) const {
     try {
-        struct stat st;
-        return ::stat(host_path(canonical(path)).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+        int fd = try_open(path, O_PATH | O_DIRECTORY);
+        Fd closer(fd);
+        return fd >= 0;
     } catch (const SystemError&) {
         return false;
     }
 }
 
+std::optional<unsigned> RootReader::permissions(std::string_view path) const {
+    int fd = try_open(path, O_PATH | O_NOFOLLOW);
+    if (fd < 0)
+        return std::nullopt;
+    Fd closer(fd);
+    struct stat st;
+    if (::fstat(fd, &st) != 0)
+        return std::nullopt;
+    return st.st_mode & 07777;
+}
+
 std::optional<std::string> RootReader::read_link(std::string_view path) const {
-    std::string host = host_path(path);
+    int fd = try_open(path, O_PATH | O_NOFOLLOW);
+    if (fd < 0) {
+        if (fd == -ENOENT)
+            return std::nullopt;
+        throw SystemError(host_path(path), -fd);
+    }
+    Fd closer(fd);
     char target[PATH_MAX];
-    ssize_t n = ::readlink(host.c_str(), target, sizeof target - 1);
+    // An empty path reads the link the O_PATH descriptor stands for; anything else is EINVAL or
+    // ENOENT, "not a symlink".
+    ssize_t n = ::readlinkat(fd, "", target, sizeof target - 1);
     if (n < 0) {
         if (errno == ENOENT || errno == EINVAL)
             return std::nullopt;
-        throw SystemError(host, errno);
+        throw SystemError(host_path(path), errno);
     }
     return std::string(target, static_cast<size_t>(n));
 }
@@ -197,7 +296,9 @@ std::optional<std::string> RootReader::link_name(std::string_view path) const {
 
 std::string RootReader::canonical(std::string_view path) const {
     // Resolve component by component so that ".." and link targets are interpreted inside the
-    // tree. The kernel's sysfs links are relative; an absolute one is taken below the root.
+    // tree: every component kept is a directory (read_link, confined, said it is no link), so
+    // dropping one for ".." goes to its real parent. The kernel's sysfs links are relative; an
+    // absolute one is taken below the root.
     std::vector<std::string> pending = components(path);
     std::reverse(pending.begin(), pending.end());
     std::vector<std::string> resolved;
@@ -228,8 +329,10 @@ std::string RootReader::canonical(std::string_view path) const {
     }
 
     std::string result = join(resolved);
-    if (::access(host_path(result).c_str(), F_OK) != 0)
-        throw SystemError(host_path(path), errno);
+    int fd = try_open(result, O_PATH);
+    if (fd < 0)
+        throw SystemError(host_path(path), -fd);
+    ::close(fd);
     return result;
 }
 

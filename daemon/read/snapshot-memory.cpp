@@ -2,12 +2,14 @@
 // This is where most of a snapshot's file reads go (two per block), so it avoids any per-block
 // work beyond those reads: the node of each block comes from one listing per node.
 #include <algorithm>
+#include <cerrno>
 #include <unordered_map>
 
 #include "read/root-reader.hpp"
 #include "read/snapshot-parts.hpp"
 #include "read/sysfs-values.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -29,7 +31,7 @@ std::vector<int> parse_node_list(std::string_view text, const std::string& path)
             auto first = parse_number(item.substr(0, dash), path);
             auto last = parse_number(item.substr(dash + 1), path);
             if (last < first || last - first > 4096)
-                throw SystemError(path, "malformed node list '" + std::string(text) + "'");
+                throw SystemError(path, "malformed node list " + quote_value(text));
             for (auto id = first; id <= last; ++id)
                 ids.push_back(static_cast<int>(id));
         }
@@ -80,6 +82,18 @@ std::unordered_map<int, int> read_memory_tiers(const RootReader& reader) {
             tier_of_node[node] = tier;
     }
     return tier_of_node;
+}
+
+// A memory block's attribute, nullopt when it is not there: missing (ENOENT) or below something
+// that is not a directory (ENOTDIR).
+std::optional<std::string> read_block_attr(const RootReader& reader, const std::string& path) {
+    try {
+        return reader.read_attr(path);
+    } catch (const SystemError& error) {
+        if (error.error_number() == ENOENT || error.error_number() == ENOTDIR)
+            return std::nullopt;
+        throw;
+    }
 }
 
 // Index of the dax device whose mapping holds [start, start + size), or -1.
@@ -140,12 +154,41 @@ std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader
     return node_of_block;
 }
 
-MemoryBlock read_memory_block(const RootReader& reader, const std::string& name) {
+std::optional<MemoryBlock> read_memory_block(const RootReader& reader, const std::string& name) {
     MemoryBlock block;
     block.id = static_cast<std::uint64_t>(trailing_number(name));
-    std::string dir = kMemory + name + "/";
-    block.state = reader.read_attr(dir + "state");
-    block.valid_zones = reader.read_attr_optional(dir + "valid_zones").value_or("");
+    const std::string dir = kMemory + name;
+    std::optional<std::string> state = read_block_attr(reader, dir + "/state");
+    if (!state) {
+        // Asked only when the state is missing: a present block costs its two reads alone.
+        RootReader::Kind kind = reader.kind(dir);
+        if (kind == RootReader::Kind::Missing)
+            return std::nullopt;
+        if (kind == RootReader::Kind::Directory)
+            block.incomplete = name + " has no state file";
+        else if (kind == RootReader::Kind::Symlink)
+            block.incomplete = name + " is a symlink that leads to no memory block in the tree";
+        else
+            block.incomplete = name + " is not a directory";
+        return block;
+    }
+    std::optional<std::string> zones = read_block_attr(reader, dir + "/valid_zones");
+    if (!zones) {
+        block.incomplete =
+            name + " has a state (" + quote_value(*state) + ") but no valid_zones file";
+        return block;
+    }
+    // An online block shows the one zone it is in ("none" when it spans several); a list of zones
+    // is what an offline block shows. Both at once is a block written halfway.
+    if (*state == "online" && zones->find_first_of(" \t") != std::string::npos) {
+        block.incomplete = name +
+                           " is online but its valid_zones lists the zones of an offline "
+                           "block (" +
+                           quote_value(*zones) + ")";
+        return block;
+    }
+    block.state = std::move(*state);
+    block.valid_zones = std::move(*zones);
     return block;
 }
 
@@ -176,10 +219,12 @@ void read_memory(const RootReader& reader, Snapshot& snapshot) {
     for (const std::string& entry : reader.list(kMemory)) {
         if (!is_numbered(entry, "memory"))
             continue;
-        MemoryBlock block = read_memory_block(reader, entry);
-        if (auto node = node_of_block.find(block.id); node != node_of_block.end())
-            block.node = node->second;
-        memory.blocks.push_back(std::move(block));
+        std::optional<MemoryBlock> block = read_memory_block(reader, entry);
+        if (!block)
+            continue;  // removed since the listing
+        if (auto node = node_of_block.find(block->id); node != node_of_block.end())
+            block->node = node->second;
+        memory.blocks.push_back(std::move(*block));
     }
     std::sort(memory.blocks.begin(), memory.blocks.end(),
               [](const MemoryBlock& a, const MemoryBlock& b) { return a.id < b.id; });

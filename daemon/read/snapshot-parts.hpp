@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,8 +25,10 @@ void read_nodes(const RootReader& reader, Snapshot& snapshot);
 
 // The parts of read_memory() that refresh_snapshot() also uses for the blocks events name.
 // One block's state and zones, `name` being its directory ("memory8"); its node and dax owner
-// are left for the caller. Throws SystemError.
-MemoryBlock read_memory_block(const RootReader& reader, const std::string& name);
+// are left for the caller. nullopt when there is no memoryN at all (removed); a block whose
+// files are missing or contradict each other comes back with MemoryBlock::incomplete saying so.
+// Throws SystemError for a file that cannot be read for another reason.
+std::optional<MemoryBlock> read_memory_block(const RootReader& reader, const std::string& name);
 // Block id -> node, from one listing per node.
 std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader,
                                                         const std::vector<NumaNode>& nodes);

@@ -61,20 +61,6 @@ int node_of_block(const RootReader& reader, const std::string& name,
     return -1;
 }
 
-// A removed block has no directory, and so no state file. Asking for the state first and the
-// directory only when it is missing costs one path walk per present block instead of two: a storm
-// names tens of thousands of blocks.
-std::optional<MemoryBlock> read_block_if_present(const RootReader& reader,
-                                                 const std::string& name) {
-    try {
-        return read_memory_block(reader, name);
-    } catch (const SystemError& error) {
-        if (error.error_number() == ENOENT && !reader.is_dir(kMemory + name))
-            return std::nullopt;
-        throw;
-    }
-}
-
 // Re-reads the named blocks into `memory`, keeping the others. A block whose directory is gone
 // was removed.
 void refresh_blocks(const RootReader& reader, const std::set<std::uint64_t>& changed,
@@ -82,20 +68,23 @@ void refresh_blocks(const RootReader& reader, const std::set<std::uint64_t>& cha
     // One listing per node reads about as many names as there are blocks in all; one listing per
     // block reads a dozen. Past a twelfth of the blocks, the node listings are the cheaper way.
     bool by_node = changed.size() * 12 > memory.blocks.size();
-    std::unordered_map<std::uint64_t, int> block_nodes;
-    if (by_node)
-        block_nodes = read_block_nodes(reader, nodes);
+    std::optional<std::unordered_map<std::uint64_t, int>> block_nodes;
 
     std::vector<MemoryBlock> fresh;
     for (std::uint64_t id : changed) {
         std::string name = "memory" + std::to_string(id);
-        std::optional<MemoryBlock> block = read_block_if_present(reader, name);
+        std::optional<MemoryBlock> block = read_memory_block(reader, name);
         if (!block)
             continue;
-        if (!by_node) {
+        // An incomplete block may be no directory to list: the node listings tell its node, as
+        // they do in a full read.
+        if (!by_node && block->incomplete.empty()) {
             block->node = node_of_block(reader, name, nodes);
-        } else if (auto node = block_nodes.find(id); node != block_nodes.end()) {
-            block->node = node->second;
+        } else {
+            if (!block_nodes)
+                block_nodes = read_block_nodes(reader, nodes);
+            if (auto node = block_nodes->find(id); node != block_nodes->end())
+                block->node = node->second;
         }
         fresh.push_back(std::move(*block));
     }

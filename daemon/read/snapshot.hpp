@@ -118,6 +118,11 @@ struct MemoryBlock {
     std::string valid_zones;  // online: its zone; offline: the candidate zones, default first
     int node = -1;
     int dax = -1;  // index into Snapshot::dax_devices, -1 for boot memory
+    // Why the block could not be read whole, "" when it was: a memoryN directory without its
+    // state or valid_zones file, or with files no kernel shows together (online with several
+    // zones), as a writer killed halfway leaves it; or a memoryN that leads to nothing in the
+    // tree. Its state and valid_zones are then "" (unknown), and its range gets a problem.
+    std::string incomplete;
 };
 
 struct MemoryInfo {

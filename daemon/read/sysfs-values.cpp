@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -17,7 +18,7 @@ std::string_view trim_one(std::string_view text) {
 }
 
 [[noreturn]] void malformed(const std::string& path, const char* what, std::string_view text) {
-    throw SystemError(path, std::string("malformed ") + what + " '" + std::string(text) + "'");
+    throw SystemError(path, std::string("malformed ") + what + " " + quote_value(text));
 }
 
 // from_chars over the whole of `digits`: no sign, no blanks, no trailing bytes, no overflow.

@@ -9,13 +9,19 @@
 #include <string>
 
 #include "publish/log.hpp"
+#include "read/in-root.hpp"
 #include "read/uevent.hpp"
 #include "sim/sim-event-source.hpp"
+#include "sim/sim-tree-files.hpp"
+#include "sim/sim-tree.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
 
 namespace {
+
+// A line longer than this is no event: dropped, and the next pass reads everything.
+constexpr std::size_t kMaxLine = 64 * 1024;
 
 class SimEventSource : public EventSource {
   public:
@@ -23,19 +29,26 @@ class SimEventSource : public EventSource {
         std::string base = root == "/" ? "" : root;
         log_path_ = base + kSimUeventLog;
         std::string dir = log_path_.substr(0, log_path_.rfind('/'));
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-            throw SystemError(dir, errno);
+        // Made and opened inside the tree: a .sim-kernel that leads out of it is refused.
+        TreeFiles files(base.empty() ? "/" : base);
+        files.make_dirs(tree_relative(dir_of(kSimUeventLog)));
+        root_ = Fd(::open(base.empty() ? "/" : base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!root_)
+            throw SystemError(base, errno);
         inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (inotify_ < 0)
             throw SystemError("inotify", errno);
         // The directory, not the file: the log may not exist yet, or be replaced.
-        if (::inotify_add_watch(inotify_, dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+        if (::inotify_add_watch(inotify_, dir.c_str(),
+                                IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW) <
+            0) {
             int error = errno;
             ::close(inotify_);
             throw SystemError(dir, error);
         }
+        Fd log = open_log();
         struct stat st {};
-        if (::stat(log_path_.c_str(), &st) == 0)
+        if (log && ::fstat(log.get(), &st) == 0)
             offset_ = st.st_size;
     }
     ~SimEventSource() override { ::close(inotify_); }
@@ -49,11 +62,11 @@ class SimEventSource : public EventSource {
         char buffer[4096];
         while (::read(inotify_, buffer, sizeof buffer) > 0) {
         }
-        int log = ::open(log_path_.c_str(), O_RDONLY | O_CLOEXEC);
-        if (log < 0)
+        Fd log = open_log();
+        if (!log)
             return 0;
         struct stat st {};
-        if (::fstat(log, &st) == 0 && st.st_size < offset_) {
+        if (::fstat(log.get(), &st) == 0 && st.st_size < offset_) {
             // Truncated or replaced: events may be gone unseen.
             changes.full = true;
             offset_ = 0;
@@ -62,7 +75,7 @@ class SimEventSource : public EventSource {
         std::uint64_t count = 0;
         std::string chunk(1 << 16, '\0');
         for (;;) {
-            ssize_t n = ::pread(log, chunk.data(), chunk.size(), offset_);
+            ssize_t n = ::pread(log.get(), chunk.data(), chunk.size(), offset_);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -80,12 +93,31 @@ class SimEventSource : public EventSource {
                 ++count;
             }
             partial_.erase(0, start);
+            if (partial_.size() > kMaxLine) {
+                partial_.clear();
+                changes.full = true;
+            }
         }
-        ::close(log);
         return count;
     }
 
   private:
+    static std::string dir_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
+    // The log, opened inside the tree; none when it is missing or no regular file.
+    Fd open_log() const {
+        int fd = open_in_root(root_.get(), kSimUeventLog, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
+                              Confinement::InRoot);
+        if (fd < 0)
+            return Fd();
+        Fd log(fd);
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+            return Fd();
+        return log;
+    }
+
+    Fd root_;
     std::string log_path_;
     int inotify_ = -1;
     off_t offset_ = 0;

@@ -6,11 +6,11 @@
 #include "read/sysfs-values.hpp"
 #include "sim/sim-kernel-rules-internal.hpp"
 #include "sim/sim-kernel-rules.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
 using sim_rules::fail;
-using sim_rules::hex;
 
 namespace {
 
@@ -86,9 +86,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
             fail(EBUSY, path,
                  "memory" + std::to_string(id) + " is in zone " + zones +
                      ": unmovable allocations keep it from going offline");
-        tree_.attr(dir + "/state", "offline");
-        tree_.attr(dir + "/online", "0");
-        tree_.attr(dir + "/valid_zones", kzone + " Movable");
+        set_memory_block_state(tree_, id, "offline", kzone + " Movable");
         announce("offline", "memory", dir);
         return;
     }
@@ -100,7 +98,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
     else if (value == "online_movable")
         zone = "Movable";
     else
-        fail(EINVAL, path, "'" + value + "' is not a memory block state");
+        fail(EINVAL, path, quote_value(value) + " is not a memory block state");
     // state_store: device_online() on an online block returns 1, which becomes -EINVAL.
     if (state == "online")
         fail(EINVAL, path, "memory" + std::to_string(id) + " is already online");
@@ -108,9 +106,7 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
         fail(EINVAL, path,
              "memory" + std::to_string(id) + " cannot go to zone " + zone + " (valid: " + zones +
                  ")");
-    tree_.attr(dir + "/state", "online");
-    tree_.attr(dir + "/online", "1");
-    tree_.attr(dir + "/valid_zones", zone);
+    set_memory_block_state(tree_, id, "online", zone);
     announce("online", "memory", dir);
 }
 
@@ -233,9 +229,11 @@ void SimulatedKernel::Session::remove_dax_device(const Dax& dax, const std::stri
     }
     if (!dax.driver.empty())
         tree_.remove("sys/bus/dax/drivers/" + dax.driver + "/" + dax.name);
-    tree_.remove(dax.dir);
+    // device_del(): the bus and class links go before the directory, so that no link is ever
+    // left leading to nothing, not even by a simulator killed in between.
     tree_.remove_links_into("sys/bus", dax.dir);
     tree_.remove_links_into("sys/dev", dax.dir);
+    tree_.remove(dax.dir);
     // device_del(): the driver is released ("unbind") before the device goes ("remove").
     if (!dax.driver.empty())
         announce("unbind", "dax", dax.dir);

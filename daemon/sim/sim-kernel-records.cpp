@@ -1,8 +1,5 @@
 // What the simulated kernel leaves beside the device tree: uevents in the event log, /proc/iomem,
 // and the facts it remembers in .sim-kernel/.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -34,28 +31,10 @@ void SimulatedKernel::Session::flush_events() {
     for (const Uevent& event : events_)
         text += format_uevent_line(event) + "\n";
     events_.clear();
-    const std::string log = kSimUeventLog;
-    tree_.dir(tree_relative(dir_name_of(log)));
     // O_APPEND, one write: workers forked for each step and a reader following the log all see
-    // whole batches in the order the writes happened.
-    const std::string host = tree_.root() + log;
-    int fd = ::open(host.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        fail(errno, log, std::string("cannot open the event log: ") + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int error = n < 0 ? errno : EIO;
-            ::close(fd);
-            fail(error, log,
-                 std::string("cannot append to the event log: ") + std::strerror(error));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
+    // whole batches in the order the writes happened. Through the tree's confinement: a log that
+    // is a link out of the tree is refused, not followed.
+    tree_.append(tree_relative(kSimUeventLog), text);
 }
 
 // --- iomem and remembered facts

@@ -35,10 +35,12 @@ void SimulatedKernel::Session::region_bind(const std::string& name, const std::s
 
     int id = static_cast<int>(trailing_number(name));
     const std::string dr = region.dir + "/dax_region" + std::to_string(id);
-    tree_.attr(dr + "/devtype", "cxl_dax_region");
-    tree_.attr(dr + "/modalias", "cxl:t8");
-    tree_.file(dr + "/uevent", "DEVTYPE=cxl_dax_region\nMODALIAS=cxl:t8\n");
-    tree_.link(dr + "/subsystem", "sys/bus/cxl");
+    tree_.build_dir(dr, [&] {
+        tree_.attr(dr + "/devtype", "cxl_dax_region");
+        tree_.attr(dr + "/modalias", "cxl:t8");
+        tree_.file(dr + "/uevent", "DEVTYPE=cxl_dax_region\nMODALIAS=cxl:t8\n");
+        tree_.link(dr + "/subsystem", "sys/bus/cxl");
+    });
     tree_.link("sys/bus/cxl/devices/dax_region" + std::to_string(id), dr);
     announce("add", "cxl", dr);
 
@@ -72,8 +74,8 @@ void SimulatedKernel::Session::region_unbind(const std::string& name, const std:
     std::optional<std::string> driver = reader_.link_name("/" + dr + "/driver");
     if (driver)
         tree_.remove("sys/bus/cxl/drivers/" + *driver + "/dax_region" + std::to_string(id));
+    tree_.remove_links_into("sys/bus", dr);  // links first, as device_del() removes them
     tree_.remove(dr);
-    tree_.remove_links_into("sys/bus", dr);
     unbind_driver(tree_, region.dir, "cxl", "cxl_region");
     if (driver)
         announce("unbind", "cxl", dr);
@@ -108,8 +110,8 @@ void SimulatedKernel::Session::region_delete(const std::string& decoder_dir,
         fail(EBUSY, path, name + " is enabled");
     if (found->committed)
         fail(EBUSY, path, name + " is still committed");
-    tree_.remove(found->dir);
     tree_.remove_links_into("sys/bus", found->dir);
+    tree_.remove(found->dir);
     iomem_drop(name, false);
     announce("remove", "cxl", found->dir);
 }
@@ -191,8 +193,8 @@ void SimulatedKernel::Session::vanish(const Step& step) {
                 remove_dax_devices_under(dr, "vanish");
                 bool had_dax_region = tree_.exists(dr);
                 bool dax_region_bound = reader_.read_link("/" + dr + "/driver").has_value();
-                tree_.remove(region->dir);
                 tree_.remove_links_into("sys/bus", region->dir);
+                tree_.remove(region->dir);
                 iomem_drop(step.target, false);
                 if (dax_region_bound)
                     announce("unbind", "cxl", dr);
@@ -207,8 +209,8 @@ void SimulatedKernel::Session::vanish(const Step& step) {
         case Action::ClaimHmem:
             if (std::optional<Hmem> hmem = find_hmem(step.target)) {
                 remove_dax_devices_under(hmem->dir, "vanish");
-                tree_.remove(hmem->dir);
                 tree_.remove_links_into("sys/bus", hmem->dir);
+                tree_.remove(hmem->dir);
                 if (hmem->bound)
                     announce("unbind", "platform", hmem->dir);
                 announce("remove", "platform", hmem->dir);

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "read/sysfs-values.hpp"
 #include "sim/sim-kernel-rules-internal.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -59,6 +61,13 @@ SimulatedKernel::Session::Session(const std::string& root, Shared& shared,
 
 // --- faults and writes
 
+void SimulatedKernel::Session::kill_after_changes(int changes) {
+    tree_.files().set_after_operation([changes](int done) {
+        if (done >= changes)
+            ::kill(::getpid(), SIGKILL);
+    });
+}
+
 void SimulatedKernel::Session::step_fault_at(const std::string& path) {
     if (!step_fault_)
         return;
@@ -99,10 +108,10 @@ void SimulatedKernel::Session::apply_and_announce(const std::string& path,
                                                   const std::string& value) {
     try {
         apply(path, value);
-    } catch (const TreeError&) {
+    } catch (...) {
         try {
             flush_events();
-        } catch (const TreeError&) {
+        } catch (const std::exception&) {
             // The write's own failure is the one to report.
         }
         throw;
@@ -114,7 +123,7 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
     if (path == "/sys/devices/system/memory/auto_online_blocks") {
         // A policy for blocks added later: the kernel changes nothing now and sends no event.
         if (!is_auto_online_value(value))
-            fail(EINVAL, path, "'" + value + "' is not an auto-online policy");
+            fail(EINVAL, path, quote_value(value) + " is not an auto-online policy");
         tree_.attr(tree_relative(path), value);
         return;
     }

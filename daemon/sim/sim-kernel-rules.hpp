@@ -35,6 +35,8 @@ class SimulatedKernel::Session {
     void run(const Step& step);                                     // throws TreeError
     void write(const std::string& path, const std::string& value);  // one write, throws TreeError
     void vanish(const Step& step);                                  // the target disappears
+    // Dies by SIGKILL once the tree has seen `changes` changes (SimFaults::kill_after_changes).
+    void kill_after_changes(int changes);
 
   private:
     struct Dax {
@@ -105,7 +107,7 @@ class SimulatedKernel::Session {
     // devpath the event carries. They collect during one write and go to the log in one append.
     void announce(const std::string& action, const std::string& subsystem, const std::string& dir,
                   const std::string& driver = "");
-    void flush_events();  // throws TreeError when the log cannot be written
+    void flush_events();  // throws SystemError when the log cannot be written
 
     // /proc/iomem and the remembered facts of .sim-kernel/.
     void iomem_add(std::uint64_t start, std::uint64_t end, const std::string& name);

@@ -8,8 +8,10 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/sim-kernel-rules.hpp"
+#include "sim/sim-tree-files.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
@@ -150,6 +152,7 @@ SimulatedKernel::SimulatedKernel(std::string root, SimFaults faults,
     : root_(std::move(root)),
       faults_(std::move(faults.faults)),
       hang_timeout_(faults.hang_timeout),
+      kill_after_changes_(faults.kill_after_changes),
       spent_(faults_.size(), false),
       timeout_(timeout) {
     void* page =
@@ -232,10 +235,15 @@ StepOutcome SimulatedKernel::execute(const Step& step) {
         }
     }
 
+    // What a worker killed at its timeout (or a srmd killed before this one) left out of sight.
+    TreeFiles(root_).sweep();
+    std::optional<int> kill_after_changes = std::exchange(kill_after_changes_, std::nullopt);
     shared_->path[0] = '\0';
     WorkerResult result = run_killable(
         [&] {
             Session session(root_, *shared_, step_fault, fail_after);
+            if (kill_after_changes)
+                session.kill_after_changes(*kill_after_changes);
             return report_of([&] { session.run(step); });
         },
         step_fault && step_fault->kind == SimFault::Kind::Hang && hang_timeout_ ? *hang_timeout_

@@ -51,7 +51,12 @@
 //                not say which node the firmware assigned to the range);
 //   hmem         "<hmem.N> <start hex> <size hex>" of released hmem devices;
 //   uevents      the event log (kSimUeventLog): appended with O_APPEND, one write() per kernel
-//                write, so the forked step workers and the parent never interleave lines.
+//                write, so the forked step workers and the parent never interleave lines;
+//   tmp/         files and directories being made, out of sight until one rename puts each in
+//                place (sim-tree-files.hpp): a worker killed halfway leaves every file, memory
+//                block and device directory whole, as the kernel does.
+// Every write stays inside the tree: one through a symlink that leads out of it is refused with a
+// SystemError (sim-tree-files.hpp).
 #pragma once
 
 #include <chrono>
@@ -90,6 +95,11 @@ struct SimFaults {
     // tests keep hung steps short without cutting short the steps that are merely slow on a
     // loaded machine (a worker killed halfway through a step would leave a half-made tree).
     std::optional<std::chrono::milliseconds> hang_timeout;
+    // When set, the worker of the first step kills itself (SIGKILL) as soon as it has made this
+    // many changes to the tree (files and links written, directories made, renamed or removed:
+    // TreeFiles' operations), whatever write it is in the middle of: the tree is then what a
+    // kill -9 at that point leaves. For tests; no spec names it.
+    std::optional<int> kill_after_changes;
 };
 
 // "fail:ACTION:TARGET:ERRNO", "vanish:ACTION:TARGET", "hang:ACTION:TARGET", "fail-after:N:ERRNO",
@@ -130,6 +140,7 @@ class SimulatedKernel : public Actuator {
     std::string root_;
     std::vector<SimFault> faults_;
     std::optional<std::chrono::milliseconds> hang_timeout_;
+    std::optional<int> kill_after_changes_;  // until the first step spends it
     std::vector<bool> spent_;
     std::chrono::milliseconds timeout_;
     Shared* shared_;  // a MAP_SHARED page: workers count writes and say where they are in it

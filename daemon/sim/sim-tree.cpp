@@ -1,15 +1,8 @@
 #include "sim/sim-tree.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace srmd {
@@ -34,7 +27,7 @@ std::string base_name(const std::string& rel) {
 
 }  // namespace
 
-TreeEditor::TreeEditor(std::string root) : root_(std::move(root)) {
+TreeEditor::TreeEditor(std::string root) : root_(std::move(root)), files_(root_), reader_(root_) {
     while (root_.size() > 1 && root_.back() == '/')
         root_.pop_back();
 }
@@ -45,87 +38,108 @@ std::string tree_relative(std::string_view kernel_path) {
     return std::string(kernel_path);
 }
 
+std::string TreeEditor::place(const std::string& rel) const {
+    if (staged_rel_.empty())
+        return rel;
+    if (rel == staged_rel_)
+        return staged_temporary_;
+    if (rel.size() > staged_rel_.size() && rel.compare(0, staged_rel_.size(), staged_rel_) == 0 &&
+        rel[staged_rel_.size()] == '/')
+        return staged_temporary_ + rel.substr(staged_rel_.size());
+    return rel;
+}
+
 void TreeEditor::dir(const std::string& rel) {
-    std::error_code ec;
-    fs::create_directories(host(rel), ec);
-    if (ec)
-        throw TreeError(ec.value(), "/" + rel, ec.message());
+    if (!rel.empty())
+        files_.make_dirs(place(rel));
 }
 
 void TreeEditor::file(const std::string& rel, const std::string& content) {
     dir(fs::path(rel).parent_path().string());
-    std::string path = host(rel);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw TreeError(errno, "/" + rel, std::strerror(errno));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0) {
-            int error = errno;
-            ::close(fd);
-            throw TreeError(error, "/" + rel, std::strerror(error));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0)
-        throw TreeError(errno, "/" + rel, std::strerror(errno));
+    files_.write(place(rel), content);
+}
+
+void TreeEditor::append(const std::string& rel, const std::string& text) {
+    dir(fs::path(rel).parent_path().string());
+    files_.append(place(rel), text);
 }
 
 void TreeEditor::link(const std::string& rel, const std::string& target_rel) {
+    // Relative to where the link will be, not to where it is being built.
     fs::path from = fs::path(rel).parent_path();
     dir(from.string());
-    std::string target = fs::path(target_rel).lexically_relative(from).string();
-    std::string path = host(rel);
-    ::unlink(path.c_str());
-    if (::symlink(target.c_str(), path.c_str()) != 0)
-        throw TreeError(errno, "/" + rel, std::strerror(errno));
+    files_.symlink(place(rel), fs::path(target_rel).lexically_relative(from).string());
 }
 
 void TreeEditor::remove(const std::string& rel) {
-    std::error_code ec;
-    fs::remove_all(host(rel), ec);
-    if (ec && ec != std::errc::no_such_file_or_directory)
-        throw TreeError(ec.value(), "/" + rel, ec.message());
+    files_.remove(place(rel));
 }
 
 void TreeEditor::remove_links_into(const std::string& under, const std::string& gone) {
-    std::error_code ec;
     const fs::path gone_path = fs::path(gone).lexically_normal();
-    std::vector<fs::path> doomed;
-    for (auto it = fs::recursive_directory_iterator(host(under), ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_symlink(ec))
-            continue;
-        fs::path rel = it->path().lexically_relative(root_);
-        fs::path target = fs::read_symlink(it->path(), ec);
-        if (ec || target.is_absolute())
-            continue;
-        fs::path resolved = (rel.parent_path() / target).lexically_normal();
-        auto [g, r] =
-            std::mismatch(gone_path.begin(), gone_path.end(), resolved.begin(), resolved.end());
-        if (g == gone_path.end())
-            doomed.push_back(it->path());
+    std::vector<std::string> doomed;
+    std::vector<std::string> pending{under};
+    while (!pending.empty()) {
+        std::string dir_rel = std::move(pending.back());
+        pending.pop_back();
+        for (const TreeFiles::Entry& entry : files_.entries(place(dir_rel))) {
+            std::string rel = dir_rel + "/" + entry.name;
+            if (entry.is_dir) {
+                pending.push_back(rel);
+                continue;
+            }
+            if (!entry.is_link || entry.target.empty() || entry.target.front() == '/')
+                continue;
+            fs::path resolved = (fs::path(dir_rel) / entry.target).lexically_normal();
+            auto [g, r] =
+                std::mismatch(gone_path.begin(), gone_path.end(), resolved.begin(), resolved.end());
+            if (g == gone_path.end())
+                doomed.push_back(rel);
+        }
     }
-    for (const fs::path& path : doomed)
-        ::unlink(path.c_str());
+    for (const std::string& rel : doomed)
+        remove(rel);
+}
+
+void TreeEditor::staged(const std::string& rel, const std::string& temporary,
+                        const std::function<void()>& build) {
+    if (!staged_rel_.empty())
+        throw std::logic_error("TreeEditor: " + rel + " built inside " + staged_rel_);
+    staged_rel_ = rel;
+    staged_temporary_ = temporary;
+    try {
+        build();
+    } catch (...) {
+        staged_rel_.clear();
+        files_.remove(temporary);
+        throw;
+    }
+    staged_rel_.clear();
+    dir(fs::path(rel).parent_path().string());
+    files_.put_in_place(temporary, rel);
+}
+
+void TreeEditor::build_dir(const std::string& rel, const std::function<void()>& build) {
+    staged(rel, files_.temporary_dir(), build);
+}
+
+void TreeEditor::change_dir(const std::string& rel, const std::function<void()>& change) {
+    staged(rel, files_.copy_dir(rel), change);
 }
 
 std::optional<std::string> TreeEditor::read_attr(const std::string& rel) const {
-    std::ifstream in(host(rel));
-    if (!in)
-        return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string value = text.str();
-    if (!value.empty() && value.back() == '\n')
-        value.pop_back();
-    return value;
+    return reader_.read_attr_optional("/" + place(rel));
 }
 
 bool TreeEditor::exists(const std::string& rel) const {
-    std::error_code ec;
-    return fs::exists(host(rel), ec);
+    return reader_.exists("/" + place(rel));
+}
+
+std::vector<std::string> TreeEditor::list(const std::string& rel) {
+    std::vector<std::string> names;
+    for (const TreeFiles::Entry& entry : files_.entries(place(rel)))
+        names.push_back(entry.name);
+    return names;
 }
 
 // --- memory blocks
@@ -138,30 +152,41 @@ void write_memory_block(TreeEditor& tree, std::uint64_t id, int node, const std:
                         const std::string& zones) {
     const std::string name = "memory" + std::to_string(id);
     const std::string b = memory_block_dir(id);
-    tree.attr(b + "/online", state == "online" ? "1" : "0");
-    tree.attr(b + "/phys_device", "0");
-    tree.attr(b + "/phys_index", hex_bare(id, 8));
-    tree.attr(b + "/removable", "1");
-    tree.attr(b + "/state", state);
-    tree.write_only(b + "/uevent");
-    tree.attr(b + "/valid_zones", zones);
     const std::string node_dir = "sys/devices/system/node/node" + std::to_string(node);
-    tree.link(b + "/node" + std::to_string(node), node_dir);
+    // The block's directory appears whole, as the kernel's device does; its node and bus links
+    // follow, as register_memory_block_under_node() adds them after the device.
+    tree.build_dir(b, [&] {
+        tree.attr(b + "/online", state == "online" ? "1" : "0");
+        tree.attr(b + "/phys_device", "0");
+        tree.attr(b + "/phys_index", hex_bare(id, 8));
+        tree.attr(b + "/removable", "1");
+        tree.attr(b + "/state", state);
+        tree.write_only(b + "/uevent");
+        tree.attr(b + "/valid_zones", zones);
+        tree.link(b + "/node" + std::to_string(node), node_dir);
+        tree.link(b + "/subsystem", "sys/bus/memory");
+    });
     tree.link(node_dir + "/" + name, b);
-    tree.link(b + "/subsystem", "sys/bus/memory");
     tree.link("sys/bus/memory/devices/" + name, b);
+}
+
+void set_memory_block_state(TreeEditor& tree, std::uint64_t id, const std::string& state,
+                            const std::string& zones) {
+    const std::string b = memory_block_dir(id);
+    tree.change_dir(b, [&] {
+        tree.attr(b + "/state", state);
+        tree.attr(b + "/online", state == "online" ? "1" : "0");
+        tree.attr(b + "/valid_zones", zones);
+    });
 }
 
 void remove_memory_block(TreeEditor& tree, std::uint64_t id) {
     const std::string name = "memory" + std::to_string(id);
     const std::string b = memory_block_dir(id);
     tree.remove("sys/bus/memory/devices/" + name);
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(tree.host(b), ec)) {
-        std::string link = entry.path().filename().string();
+    for (const std::string& link : tree.list(b))
         if (link.rfind("node", 0) == 0)
             tree.remove("sys/devices/system/node/" + link + "/" + name);
-    }
     tree.remove(b);
 }
 
@@ -212,6 +237,12 @@ void unbind_driver(TreeEditor& tree, const std::string& device_rel, const std::s
 
 void write_dax_device(TreeEditor& tree, const std::string& dir_rel, const DaxDeviceLayout& dax) {
     const std::string d = dir_rel + "/" + dax.name;
+    tree.build_dir(d, [&] { write_dax_device_files(tree, d, dax); });
+    tree.link("sys/bus/dax/devices/" + dax.name, d);
+    tree.link("sys/dev/char/" + dax.dev, d);
+}
+
+void write_dax_device_files(TreeEditor& tree, const std::string& d, const DaxDeviceLayout& dax) {
     std::string major = dax.dev.substr(0, dax.dev.find(':'));
     std::string minor = dax.dev.substr(dax.dev.find(':') + 1);
     tree.attr(d + "/align", std::to_string(dax.align));
@@ -231,20 +262,20 @@ void write_dax_device(TreeEditor& tree, const std::string& dir_rel, const DaxDev
     tree.file(d + "/uevent", "MAJOR=" + major + "\nMINOR=" + minor + "\nDEVNAME=" + dax.name +
                                  "\nMODALIAS=dax:t0\n");
     tree.link(d + "/subsystem", "sys/bus/dax");
-    tree.link("sys/bus/dax/devices/" + dax.name, d);
-    tree.link("sys/dev/char/" + dax.dev, d);
 }
 
 void write_dax_region_attrs(TreeEditor& tree, const std::string& dir_rel, int id,
                             std::uint64_t size, std::uint64_t available) {
     const std::string a = dir_rel + "/dax_region";
-    tree.attr(a + "/id", std::to_string(id));
-    tree.attr(a + "/size", std::to_string(size));
-    tree.attr(a + "/align", std::to_string(2 * 1024 * 1024));
-    tree.attr(a + "/available_size", std::to_string(available));
-    tree.attr(a + "/seed", "");
-    tree.attr(a + "/create", "");
-    tree.write_only(a + "/delete");
+    tree.build_dir(a, [&] {
+        tree.attr(a + "/id", std::to_string(id));
+        tree.attr(a + "/size", std::to_string(size));
+        tree.attr(a + "/align", std::to_string(2 * 1024 * 1024));
+        tree.attr(a + "/available_size", std::to_string(available));
+        tree.attr(a + "/seed", "");
+        tree.attr(a + "/create", "");
+        tree.write_only(a + "/delete");
+    });
 }
 
 // --- /proc/iomem

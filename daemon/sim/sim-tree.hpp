@@ -8,15 +8,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "read/root-reader.hpp"
+#include "sim/sim-tree-files.hpp"
+
 namespace srmd {
 
-// A failed file operation in the tree, with the errno and the kernel path ("/sys/...").
+// A write the simulated kernel refuses, with the errno the kernel would give and the kernel path
+// ("/sys/..."): the kernel's answer, which the step's outcome carries. A failure of the
+// simulator's own file operations is a SystemError.
 class TreeError : public std::runtime_error {
   public:
     TreeError(int error, std::string path, const std::string& what)
@@ -29,6 +35,11 @@ class TreeError : public std::runtime_error {
     std::string path_;
 };
 
+// Every change goes through TreeFiles (sim-tree-files.hpp): confined to the tree, so a symlink
+// that leads out of it is refused with a SystemError, and each file whole. A device directory
+// and a memory block appear, change and go in one rename (build_dir, change_dir, remove), as
+// the kernel's do: a simulator killed halfway leaves no half-made one. Reads go through a
+// RootReader on the same root: confined, bounded, regular files only.
 class TreeEditor {
   public:
     explicit TreeEditor(std::string root);
@@ -42,6 +53,8 @@ class TreeEditor {
     // A write-only attribute (bind, delete_region): the captures keep it as an empty file.
     void write_only(const std::string& rel) { file(rel, ""); }
     void file(const std::string& rel, const std::string& content);
+    // `text` appended to the file at `rel` with one write().
+    void append(const std::string& rel, const std::string& text);
     // A symlink at `rel` to `target_rel`, relative the way sysfs makes them: up to the common
     // ancestor, then down. Replaces an existing link.
     void link(const std::string& rel, const std::string& target_rel);
@@ -51,11 +64,31 @@ class TreeEditor {
     // removed), as the kernel removes a device's bus and class links with the device.
     void remove_links_into(const std::string& under, const std::string& gone);
 
+    // The directory `rel` made anew by `build`, whose writes below `rel` go to a directory out of
+    // sight that then replaces `rel` (if any) with one rename.
+    void build_dir(const std::string& rel, const std::function<void()>& build);
+    // Likewise, starting from a copy of the directory `rel`: a change of some of its files seen
+    // all at once. Refused when `rel` is not a directory (a symlink, say).
+    void change_dir(const std::string& rel, const std::function<void()>& change);
+
     std::optional<std::string> read_attr(const std::string& rel) const;  // newline stripped
     bool exists(const std::string& rel) const;                           // follows links
+    // The names in the directory `rel` (not followed if it is a link); none when it is missing.
+    std::vector<std::string> list(const std::string& rel);
+
+    TreeFiles& files() { return files_; }
 
   private:
+    // Where `rel` is written now: below the directory being built when it is inside `rel`.
+    std::string place(const std::string& rel) const;
+    void staged(const std::string& rel, const std::string& temporary,
+                const std::function<void()>& build);
+
     std::string root_;
+    TreeFiles files_;
+    RootReader reader_;
+    std::string staged_rel_;        // the directory being built, "" when none
+    std::string staged_temporary_;  // where it is being built
 };
 
 // The tree-relative path of a kernel path: "/sys/x" -> "sys/x".
@@ -67,6 +100,9 @@ std::string tree_relative(std::string_view kernel_path);
 // `zones` is what valid_zones shows: the zone of an online block, the candidates of an offline one.
 void write_memory_block(TreeEditor& tree, std::uint64_t id, int node, const std::string& state,
                         const std::string& zones);
+// A block's state, online and valid_zones changed together, in one switch of its directory.
+void set_memory_block_state(TreeEditor& tree, std::uint64_t id, const std::string& state,
+                            const std::string& zones);
 void remove_memory_block(TreeEditor& tree, std::uint64_t id);
 std::string memory_block_dir(std::uint64_t id);  // "sys/devices/system/memory/memoryN"
 
@@ -92,8 +128,11 @@ struct DaxDeviceLayout {
     std::optional<bool> memmap_on_memory;  // written when set (6.8 and later)
 };
 
-// The device directory `dir_rel/<name>` with one mapping, on the dax bus, unbound.
+// The device directory `dir_rel/<name>` with one mapping, on the dax bus, unbound: the directory
+// appears whole, then its bus and char device links.
 void write_dax_device(TreeEditor& tree, const std::string& dir_rel, const DaxDeviceLayout& dax);
+// The files of a dax device's directory `d`, inside a build_dir of it.
+void write_dax_device_files(TreeEditor& tree, const std::string& d, const DaxDeviceLayout& dax);
 // `dir_rel/dax_region/` attributes.
 void write_dax_region_attrs(TreeEditor& tree, const std::string& dir_rel, int id,
                             std::uint64_t size, std::uint64_t available);

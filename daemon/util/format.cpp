@@ -38,3 +38,47 @@ std::string human_size(std::uint64_t bytes) {
 }
 
 }  // namespace srmd
+
+namespace srmd {
+
+std::string quote_value(std::string_view value, std::size_t max_shown) {
+    std::string_view shown = value.substr(0, max_shown);
+    std::string quoted = "'";
+    quoted.reserve(shown.size() + 16);
+    for (char c : shown) {
+        auto byte = static_cast<unsigned char>(c);
+        switch (c) {
+            case '\n':
+                quoted += "\\n";
+                continue;
+            case '\t':
+                quoted += "\\t";
+                continue;
+            case '\r':
+                quoted += "\\r";
+                continue;
+            case '\\':
+                quoted += "\\\\";
+                continue;
+            case '\'':
+                quoted += "\\'";
+                continue;
+            default:
+                break;
+        }
+        if (byte < 0x20 || byte >= 0x7f) {
+            static const char digits[] = "0123456789abcdef";
+            quoted += "\\x";
+            quoted += digits[byte >> 4];
+            quoted += digits[byte & 0xf];
+        } else {
+            quoted += c;
+        }
+    }
+    quoted += '\'';
+    if (shown.size() < value.size())
+        quoted += "... (" + std::to_string(value.size()) + " bytes)";
+    return quoted;
+}
+
+}  // namespace srmd

@@ -1,8 +1,10 @@
 // How srmd writes addresses and sizes for people.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace srmd {
 
@@ -10,5 +12,13 @@ namespace srmd {
 std::string hex(std::uint64_t value);
 // Binary units, exact when possible: "1 GiB", "250 MiB", "1.5 GiB", "4 KiB", "512 B".
 std::string human_size(std::uint64_t bytes);
+
+// A value read from a file, quoted for an error message: between single quotes, with every byte
+// that could act on a terminal or a log written as an escape (\n, \t, \r, \\, \' and \xNN for the
+// other control bytes, DEL and every byte from 0x80 up), and cut after `max_shown` bytes with
+// "... (N bytes)" after the quotes. A captured tree is hostile input: its values must reach the
+// operator's terminal neither whole nor raw. quote_value("a\x1b[2J") is 'a\x1b[2J' in print.
+constexpr std::size_t kQuotedBytes = 200;
+std::string quote_value(std::string_view value, std::size_t max_shown = kQuotedBytes);
 
 }  // namespace srmd

@@ -620,12 +620,12 @@ TEST(IomemErrors, MalformedLinesNameTheLine) {
         EXPECT_EQ(std::string(e.what()),
                   "/proc/iomem:2: expected a hex address at the start: 'junk'");
     }
-    // A very long or binary line is quoted short and printable.
+    // A very long or binary line is quoted short and escaped.
     std::string what = error_for(std::string(200, 'x') + "\x01\n");
     EXPECT_EQ(what, "/proc/iomem:1: expected a hex address at the start: '" + std::string(80, 'x') +
-                        "...'");
+                        "'... (201 bytes)");
     EXPECT_EQ(error_for("zz\x1b[31m\n"),
-              "/proc/iomem:1: expected a hex address at the start: 'zz?[31m'");
+              "/proc/iomem:1: expected a hex address at the start: 'zz\\x1b[31m'");
 }
 
 }  // namespace

@@ -365,18 +365,27 @@ TEST(SnapshotRefresh, ANodeThatLeftSysfsSinceTheLastReadIsNotAnError) {
     expect_refresh_is_fresh(before, tree.path(), changes);
 }
 
-TEST(SnapshotRefresh, AChangedBlockWithoutAStateFileNamesTheFile) {
-    TreeCopy tree(fixture("kernel-6.1/hmem-devdax"));
+// A block an event names and a simulator left halfway written is read as incomplete, as a full
+// read takes it; a block whose directory is gone was removed.
+TEST(SnapshotRefresh, AChangedBlockWithoutAStateFileIsIncompleteAsInAFullRead) {
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
     Snapshot before = read_snapshot(RootReader(tree.path()));
-    std::filesystem::remove(tree.path() + "/sys/devices/system/memory/memory3/state");
-    Changes changes = changes_of({event("offline", "memory", block_devpath(3))});
-    try {
-        refresh_snapshot(before, RootReader(tree.path()), changes);
-        FAIL() << "no error";
-    } catch (const SystemError& error) {
-        EXPECT_NE(std::string(error.what()).find("memory3/state"), std::string::npos)
-            << error.what();
-    }
+    std::filesystem::remove(tree.path() + "/sys/devices/system/memory/memory9/state");
+    Changes changes = changes_of({event("offline", "memory", block_devpath(9))});
+    Snapshot refreshed = expect_refresh_is_fresh(before, tree.path(), changes);
+    const MemoryBlock* block = nullptr;
+    for (const MemoryBlock& b : refreshed.memory.blocks)
+        if (b.id == 9)
+            block = &b;
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(block->incomplete, "memory9 has no state file");
+    EXPECT_EQ(block->state, "");
+
+    std::filesystem::remove_all(tree.path() + "/sys/devices/system/memory/memory9");
+    refreshed = refresh_snapshot(before, RootReader(tree.path()),
+                                 changes_of({event("remove", "memory", block_devpath(9))}));
+    for (const MemoryBlock& b : refreshed.memory.blocks)
+        EXPECT_NE(b.id, 9u);
 }
 
 // --- which events say what

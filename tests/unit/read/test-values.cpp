@@ -50,7 +50,7 @@ TEST(ParseHex, RejectsWhatIsNotOneHexNumber) {
               attr + ": malformed hex number ' 10'");
     EXPECT_EQ(error_of([] { srmd::parse_hex("-1", attr); }), attr + ": malformed hex number '-1'");
     EXPECT_EQ(error_of([] { srmd::parse_hex("10\n\n", attr); }),
-              attr + ": malformed hex number '10\n'");
+              attr + ": malformed hex number '10\\n'");
 }
 
 TEST(ParseNumber, DecimalHexAndOctalAsStrtoullBase0) {
@@ -147,6 +147,39 @@ TEST(Format, HumanSizeRoundsToTwoDecimals) {
     EXPECT_EQ(srmd::human_size(1073741824ull * 1023 + 1063004406), "1023.99 GiB");
     EXPECT_EQ(srmd::human_size((1ull << 40) - 1), "1 TiB");  // 1023.999... GiB
     EXPECT_EQ(srmd::human_size(UINT64_MAX), "16 EiB");
+}
+
+// A value read from a hostile tree reaches the operator's terminal neither raw nor whole.
+TEST(Format, QuoteValueEscapesEveryByteThatIsNotPlainText) {
+    using srmd::quote_value;
+    EXPECT_EQ(quote_value(""), "''");
+    EXPECT_EQ(quote_value("online"), "'online'");
+    EXPECT_EQ(quote_value("a b~"), "'a b~'");
+    EXPECT_EQ(quote_value("10\n"), "'10\\n'");
+    EXPECT_EQ(quote_value("\t\r"), "'\\t\\r'");
+    EXPECT_EQ(quote_value("\x1b[2J\x1b]0;owned\x07"), "'\\x1b[2J\\x1b]0;owned\\x07'");
+    EXPECT_EQ(quote_value(std::string("a\0b", 3)), "'a\\x00b'");
+    EXPECT_EQ(quote_value("\x7f\x80\x9b\xff"), "'\\x7f\\x80\\x9b\\xff'");
+    EXPECT_EQ(quote_value("it's a \\"), "'it\\'s a \\\\'");
+    // UTF-8 is bytes like any other: "é" is two escapes.
+    EXPECT_EQ(quote_value("\xc3\xa9"), "'\\xc3\\xa9'");
+}
+
+TEST(Format, QuoteValueCutsLongValuesAndSaysHowLong) {
+    using srmd::quote_value;
+    EXPECT_EQ(quote_value(std::string(200, 'x')), "'" + std::string(200, 'x') + "'");
+    EXPECT_EQ(quote_value(std::string(201, 'x')), "'" + std::string(200, 'x') + "'... (201 bytes)");
+    std::string huge(50 << 20, '\x1b');
+    std::string quoted = quote_value(huge);
+    EXPECT_EQ(
+        quoted, "'" + [] {
+            std::string escapes;
+            for (int i = 0; i < 200; ++i)
+                escapes += "\\x1b";
+            return escapes;
+        }() + "'... (52428800 bytes)");
+    EXPECT_EQ(quote_value("abcdef", 3), "'abc'... (6 bytes)");
+    EXPECT_EQ(quote_value("abc", 0), "''... (3 bytes)");
 }
 
 }  // namespace
