@@ -11,6 +11,7 @@
 #include "policy/policy-config.h"
 #include "policy/policy-validate.hpp"
 #include "policy/yaml-document.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -20,10 +21,6 @@ namespace fs = std::filesystem;
 
 // Policy files are a few rules long; anything this big is not one.
 const std::size_t max_policy_file_size = 4 << 20;
-
-std::string base_name(const std::string& path) {
-    return fs::path(path).filename().string();
-}
 
 bool is_policy_file_name(const std::string& name) {
     const std::string suffix = ".yaml";
@@ -77,7 +74,7 @@ int read_text_file(const std::string& path, std::string& text) {
 
 // "50-default.yaml:12:3"
 std::string where(const std::string& file, SourcePosition position) {
-    return base_name(file) + ":" + std::to_string(position.line) + ":" +
+    return std::string(base_name(file)) + ":" + std::to_string(position.line) + ":" +
            std::to_string(position.column);
 }
 
@@ -160,7 +157,7 @@ std::vector<std::string> list_policy_files(const std::vector<std::string>& dirs,
         }
     }
     for (const std::string& path : extra_files)
-        chosen[base_name(path)] = is_mask(path) ? "" : path;
+        chosen[std::string(base_name(path))] = is_mask(path) ? "" : path;
 
     std::vector<std::string> files;
     for (const auto& [name, path] : chosen)

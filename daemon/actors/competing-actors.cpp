@@ -12,8 +12,8 @@
 
 #include "actors/daxctl-config.hpp"
 #include "actors/udev-rules.hpp"
-#include "util/config-text.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
