@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/atomic-file.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
@@ -67,16 +68,6 @@ StepRecord step_from_json(const Json& j) {
     s.error = static_cast<int>(int_or(j, "errno"));
     s.message = text_or(j, "message");
     return s;
-}
-
-// fsync of the directory makes the rename itself durable.
-void sync_directory(const std::string& path) {
-    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ::fsync(fd);
-    ::close(fd);
 }
 
 }  // namespace
@@ -162,37 +153,7 @@ StateLoad load_state(const std::string& path) {
 }
 
 void save_state(const std::string& path, const State& state) {
-    std::string text = state_to_json(state).dump(2) + "\n";
-    std::string temporary = path + ".new";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw SystemError(temporary, errno);
-    const char* at = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, at, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int error = errno;
-            ::close(fd);
-            ::unlink(temporary.c_str());
-            throw SystemError(temporary, error);
-        }
-        at += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        int error = errno;
-        ::unlink(temporary.c_str());
-        throw SystemError(temporary, error);
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        int error = errno;
-        ::unlink(temporary.c_str());
-        throw SystemError(path, error);
-    }
-    sync_directory(path);
+    atomic_write_file(path, state_to_json(state).dump(2) + "\n");
 }
 
 void remember_step(State& state, const std::string& range, StepRecord record) {

@@ -11,8 +11,8 @@
 //   - the last steps per range, with their reasons and results, for operators.
 // What srmd changes outside the ranges when it takes control of onlining lives in /run instead
 // (competing-actors.hpp): it lasts exactly as long as the changes it records, one boot.
-// Every save writes a new file and renames it over the old one, after fsync, so that a reader
-// (or srmd after a power loss) sees either the old state or the new, never half of one.
+// Every save goes through atomic_write_file (util/atomic-file.hpp), so that a reader (or srmd
+// after a power loss) sees either the old state or the new, never half of one.
 #pragma once
 
 #include <cstdint>

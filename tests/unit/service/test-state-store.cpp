@@ -55,10 +55,27 @@ TEST(StateStore, SaveReplacesAtomicallyAndLoadsBack) {
     State other = sample();
     other.passes = 13;
     save_state(path, other);
-    EXPECT_FALSE(fs::exists(path + ".new"));  // no temporary left behind
+    // No temporary file left behind.
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
     StateLoad load = load_state(path);
     EXPECT_EQ(load.warning, "");
     EXPECT_EQ(load.state.passes, 13u);
+}
+
+// srmd saves as root into a directory others may reach: a symlink planted where the temporary
+// file used to go (state.json.new) must not be followed, nor its target overwritten.
+TEST(StateStore, SaveNeverFollowsALinkAtTheTemporaryName) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::string victim = dir.path() + "/victim";
+    std::ofstream(victim) << "precious";
+    fs::create_symlink(victim, path + ".new");
+    save_state(path, sample());
+    std::ifstream in(victim);
+    std::string text;
+    std::getline(in, text);
+    EXPECT_EQ(text, "precious");
+    EXPECT_EQ(load_state(path).state.passes, 12u);
 }
 
 TEST(StateStore, MissingFileIsAFreshState) {
