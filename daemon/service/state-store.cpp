@@ -1,17 +1,13 @@
 #include "service/state-store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "util/atomic-file.hpp"
 #include "util/error.hpp"
+#include "util/read-file.hpp"
 
 namespace srmd {
 
@@ -131,23 +127,28 @@ State state_from_json(const Json& j) {
 
 StateLoad load_state(const std::string& path) {
     StateLoad load;
-    std::ifstream in(path);
-    if (!in) {
-        if (errno != ENOENT)
-            load.warning = "cannot read " + path + ": " + std::strerror(errno) +
-                           "; starting with a fresh state";
+    // Only a regular file, never waiting: a FIFO planted here would hang start-up for ever. srmd
+    // only ever renames a regular file into place, so a symlink is not its file either.
+    ReadFileOptions options;
+    options.follow_symlinks = false;
+    std::string text;
+    if (std::optional<SystemFailure> failure = read_regular_file(path, text, options)) {
+        if (failure->error != ENOENT)
+            load.warning =
+                "cannot read " + path + ": " + failure->message + "; starting with a fresh state";
         return load;
     }
-    std::stringstream text;
-    text << in.rdbuf();
     try {
-        load.state = state_from_json(Json::parse(text.str()));
+        load.state = state_from_json(Json::parse(text));
     } catch (const std::exception& e) {
         std::string aside = path + ".corrupt";
-        std::rename(path.c_str(), aside.c_str());
         load.state = State{};
-        load.warning = "cannot use " + path + " (" + e.what() + "); moved it to " + aside +
-                       " and started with a fresh state";
+        load.warning = "cannot use " + path + " (" + e.what() + "); ";
+        if (std::rename(path.c_str(), aside.c_str()) == 0)
+            load.warning += "moved it to " + aside + " and started with a fresh state";
+        else
+            load.warning += "cannot move it to " + aside + " (" + std::strerror(errno) +
+                            "); started with a fresh state, which replaces it at the next save";
     }
     return load;
 }

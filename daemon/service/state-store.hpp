@@ -64,7 +64,8 @@ struct StateLoad {
 
 // A missing file is a fresh state. A file that cannot be parsed is moved aside to
 // "<path>.corrupt" (for a post-mortem) and a fresh state is returned with a warning: losing
-// retry counts is better than refusing to start.
+// retry counts is better than refusing to start. Anything but a regular file (a FIFO, a device,
+// a symlink) is not read at all: a warning and a fresh state, which the next save replaces.
 StateLoad load_state(const std::string& path);
 // Atomically replaces `path`. Throws SystemError (path, errno) when it cannot.
 void save_state(const std::string& path, const State& state);

@@ -1,5 +1,6 @@
 // The state file: what survives a restart, written so that a crash never leaves half of it.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,48 @@ TEST(StateStore, CorruptFileIsMovedAsideWithAWarning) {
         << load.warning;
     EXPECT_TRUE(fs::exists(path + ".corrupt"));
     EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(load.state.passes, 0u);
+}
+
+// The warning says what happened: when the corrupt file cannot be moved aside, it does not claim
+// it was.
+TEST(StateStore, ACorruptFileThatCannotBeMovedAsideIsSaidSo) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::ofstream(path) << "{\"version\": 1, \"ranges\": {\"r1\": ";
+    fs::create_directory(path + ".corrupt");
+    std::ofstream(path + ".corrupt/taken") << "x";  // rename(2) cannot replace it
+    StateLoad load = load_state(path);
+    EXPECT_EQ(load.warning.find("moved it"), std::string::npos) << load.warning;
+    EXPECT_NE(load.warning.find("cannot move it to " + path + ".corrupt"), std::string::npos)
+        << load.warning;
+    EXPECT_TRUE(fs::exists(path));
+    EXPECT_EQ(load.state.passes, 0u);
+}
+
+// A FIFO as the state file hung start-up for ever (open() waits for a writer, and SIGTERM is
+// blocked for sd-event). It is refused at once: a warning and a fresh state.
+TEST(StateStore, AFifoIsRefusedWithAWarning) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("not a regular file (a FIFO)"), std::string::npos) << load.warning;
+    EXPECT_EQ(load.state.passes, 0u);
+    // The next save puts a regular file in its place.
+    save_state(path, sample());
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(path)));
+}
+
+// srmd only ever renames a regular file into place: a symlink there was planted, and is not read.
+TEST(StateStore, ASymlinkIsNotReadThrough) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    save_state(dir.path() + "/elsewhere.json", sample());
+    fs::create_symlink(dir.path() + "/elsewhere.json", path);
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("not a regular file (a symbolic link)"), std::string::npos)
+        << load.warning;
     EXPECT_EQ(load.state.passes, 0u);
 }
 
