@@ -1,17 +1,14 @@
 #include "policy/policy-load.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "policy/policy-config.h"
 #include "policy/policy-validate.hpp"
 #include "policy/yaml-document.hpp"
 #include "util/format.hpp"
+#include "util/read-file.hpp"
 
 namespace srmd {
 
@@ -42,34 +39,6 @@ bool is_mask(const std::string& path) {
     if (fs::is_character_file(status) && fs::equivalent(path, "/dev/null", ec))
         return true;
     return fs::is_regular_file(status) && fs::file_size(path, ec) == 0 && !ec;
-}
-
-// 0, or the errno of the failure.
-int read_text_file(const std::string& path, std::string& text) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    text.clear();
-    char buffer[16384];
-    int result = 0;
-    for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            result = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        text.append(buffer, static_cast<std::size_t>(n));
-        if (text.size() > max_policy_file_size) {
-            result = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    return result;
 }
 
 // "50-default.yaml:12:3"
@@ -198,10 +167,13 @@ PolicyLoad load_policy_files(const std::vector<std::string>& paths) {
                                    "name in the directories before it"});
             continue;
         }
+        // Read only when it is a regular file (a link to one is fine: masks were taken out
+        // above), never waiting: a FIFO here would hang start-up and reloads for ever.
         PolicySource source{path, ""};
-        if (int err = read_text_file(path, source.text)) {
-            diagnostics.push_back(
-                {path, {}, Severity::Error, std::string("cannot read: ") + std::strerror(err)});
+        ReadFileOptions options;
+        options.max_size = max_policy_file_size;
+        if (std::optional<SystemFailure> failure = read_regular_file(path, source.text, options)) {
+            diagnostics.push_back({path, {}, Severity::Error, "cannot read: " + failure->message});
             continue;
         }
         files.push_back(read_source(source, diagnostics));
