@@ -130,8 +130,13 @@ std::string Reconciler::load_state() {
         }
         state_.boot_id = boot_id;
     }
+    // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
+    // for good: each is brought within bounds, with a warning.
+    std::string warning = load.warning;
+    for (const std::string& problem : validate_state(state_, unix_seconds(), settings_.backoff.cap))
+        warning += (warning.empty() ? "" : "; ") + settings_.state_path + ": " + problem;
     save();
-    return load.warning;
+    return warning;
 }
 
 void Reconciler::set_policy(Policy policy) {
@@ -270,7 +275,7 @@ void Reconciler::record_outcome(const Execution& execution) {
             continue;
         RangeRecord& record = state_.ranges[r.range];
         if (r.degraded) {
-            record.failures = r.attempt;
+            record.failures = std::min(r.attempt, kMaxFailures);
             record.retry_after = unix_seconds() + r.retry_after.count();
             if (r.problem)
                 log_error(r.problem->message, {{"SRMD_RANGE", r.range}});

@@ -1,8 +1,10 @@
 #include "service/state-store.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "util/atomic-file.hpp"
@@ -49,6 +51,13 @@ std::int64_t int_or(const Json& object, const char* key, std::int64_t fallback =
     return value && value->is_number() ? value->as_int() : fallback;
 }
 
+// A 64-bit count into an int without wrapping: 2^32 + 1 must not read as 1 (validate_state
+// then bounds it).
+int saturated_int(std::int64_t value) {
+    return static_cast<int>(std::clamp<std::int64_t>(value, std::numeric_limits<int>::min(),
+                                                     std::numeric_limits<int>::max()));
+}
+
 StepRecord step_from_json(const Json& j) {
     if (!j.is_object())
         throw std::runtime_error("a step is not an object");
@@ -61,7 +70,7 @@ StepRecord step_from_json(const Json& j) {
     s.result = text_or(j, "result");
     const Json* rollback = j.find("rollback");
     s.rollback = rollback && rollback->is_bool() && rollback->as_bool();
-    s.error = static_cast<int>(int_or(j, "errno"));
+    s.error = saturated_int(int_or(j, "errno"));
     s.message = text_or(j, "message");
     return s;
 }
@@ -115,7 +124,7 @@ State state_from_json(const Json& j) {
         if (!r.is_object())
             throw std::runtime_error("range " + id + " is not an object");
         RangeRecord record;
-        record.failures = static_cast<int>(int_or(r, "failures"));
+        record.failures = saturated_int(int_or(r, "failures"));
         record.retry_after = int_or(r, "retry_after");
         if (const Json* steps = r.find("steps"); steps && steps->is_array())
             for (const Json& s : steps->as_array())
@@ -155,6 +164,43 @@ StateLoad load_state(const std::string& path) {
 
 void save_state(const std::string& path, const State& state) {
     atomic_write_file(path, state_to_json(state).dump(2) + "\n");
+}
+
+std::vector<std::string> validate_state(State& state, std::int64_t now,
+                                        std::chrono::seconds max_wait) {
+    std::vector<std::string> warnings;
+    const std::int64_t latest = max_wait.count() > std::numeric_limits<std::int64_t>::max() - now
+                                    ? std::numeric_limits<std::int64_t>::max()
+                                    : now + max_wait.count();
+    for (auto& [id, record] : state.ranges) {
+        const std::string range = "range " + id + ": ";
+        if (record.failures < 0 || record.failures > kMaxFailures) {
+            int bounded = record.failures < 0 ? 0 : kMaxFailures;
+            warnings.push_back(range + "failures " + std::to_string(record.failures) +
+                               " is out of bounds (0 to " + std::to_string(kMaxFailures) + "); " +
+                               std::to_string(bounded) + " is used");
+            record.failures = bounded;
+        }
+        if (record.retry_after < 0) {
+            warnings.push_back(range + "retry_after " + std::to_string(record.retry_after) +
+                               " is negative; the range does not wait");
+            record.retry_after = 0;
+        } else if (record.retry_after > latest) {
+            warnings.push_back(range + "retry_after " + std::to_string(record.retry_after) +
+                               " is more than the longest wait (" +
+                               std::to_string(max_wait.count()) + " s) away; it is retried by " +
+                               std::to_string(latest));
+            record.retry_after = latest;
+        }
+        if (record.steps.size() > kStepsKept) {
+            warnings.push_back(range + std::to_string(record.steps.size()) +
+                               " steps recorded; the last " + std::to_string(kStepsKept) +
+                               " are kept");
+            record.steps.erase(record.steps.begin(),
+                               record.steps.end() - static_cast<long>(kStepsKept));
+        }
+    }
+    return warnings;
 }
 
 void remember_step(State& state, const std::string& range, StepRecord record) {

@@ -15,6 +15,7 @@
 // after a power loss) sees either the old state or the new, never half of one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -69,6 +70,17 @@ struct StateLoad {
 StateLoad load_state(const std::string& path);
 // Atomically replaces `path`. Throws SystemError (path, errno) when it cannot.
 void save_state(const std::string& path, const State& state);
+
+// Failed attempts counted per range at most. The backoff reaches its cap long before; the bound
+// keeps the count (and the attempt after it) far from overflowing.
+inline constexpr int kMaxFailures = 1000;
+
+// The state file is not trusted: someone may have written it by hand, or a bug may have. Brings
+// every field within bounds: failures within [0, kMaxFailures], retry_after within [0, now +
+// max_wait] (max_wait: the backoff's cap, the longest srmd ever waits), at most kStepsKept steps
+// per range. Returns one warning per value changed, in words; none for a sound state.
+std::vector<std::string> validate_state(State& state, std::int64_t now,
+                                        std::chrono::seconds max_wait);
 
 // A record of one step, keeping at most kStepsKept per range.
 void remember_step(State& state, const std::string& range, StepRecord record);

@@ -142,6 +142,61 @@ TEST(StateStore, ASymlinkIsNotReadThrough) {
     EXPECT_EQ(load.state.passes, 0u);
 }
 
+// Values a state file may hold but srmd never writes: each is brought within bounds, with a
+// warning naming the range and the value.
+TEST(StateStore, ValidationBoundsEveryCountAndTime) {
+    const std::int64_t now = 1700000000;
+    const std::chrono::seconds cap(3600);
+    Json j = state_to_json(sample());
+    Json::Object& ranges = const_cast<Json&>(*j.find("ranges")).as_object();
+    auto add = [&](const std::string& id, Json failures, Json retry_after) {
+        Json r = Json::object();
+        r.set("failures", std::move(failures));
+        r.set("retry_after", std::move(retry_after));
+        r.set("steps", Json::array());
+        ranges.emplace_back(id, std::move(r));
+    };
+    add("r-int-max", 2147483647, 0);
+    add("r-wraps-to-one", 4294967297LL, 0);
+    add("r-negative", -3, -5);
+    add("r-far", 1, 4611686018427387904LL);  // 2^62: the retry timer wrapped to 0
+    add("r-parked", 1, 1e13);                // 317,000 years
+    State state = state_from_json(Json::parse(j.dump()));
+    std::vector<std::string> warnings = validate_state(state, now, cap);
+
+    EXPECT_EQ(state.ranges.at("r-int-max").failures, kMaxFailures);
+    EXPECT_EQ(state.ranges.at("r-wraps-to-one").failures, kMaxFailures);
+    EXPECT_EQ(state.ranges.at("r-negative").failures, 0);
+    EXPECT_EQ(state.ranges.at("r-negative").retry_after, 0);
+    EXPECT_EQ(state.ranges.at("r-far").retry_after, now + 3600);
+    EXPECT_EQ(state.ranges.at("r-parked").retry_after, now + 3600);
+    // Sound values are left as they are, without a word.
+    EXPECT_EQ(state.ranges.at("r140000000").failures, 2);
+    EXPECT_EQ(state.ranges.at("r140000000").retry_after, 1700000060);
+    ASSERT_EQ(warnings.size(), 6u) << ::testing::PrintToString(warnings);
+    EXPECT_EQ(warnings[0],
+              "range r-far: retry_after 4611686018427387904 is more than the longest wait "
+              "(3600 s) away; it is retried by 1700003600");
+    EXPECT_EQ(warnings[1],
+              "range r-int-max: failures 2147483647 is out of bounds (0 to 1000); "
+              "1000 is used");
+    EXPECT_TRUE(validate_state(state, now, cap).empty());
+}
+
+TEST(StateStore, ValidationKeepsTheLastStepsOnly) {
+    State state = sample();
+    for (int i = 0; i < 40; ++i) {
+        StepRecord step;
+        step.time = i;
+        state.ranges["r1"].steps.push_back(step);
+    }
+    std::vector<std::string> warnings = validate_state(state, 1700000000, std::chrono::seconds(60));
+    ASSERT_EQ(state.ranges["r1"].steps.size(), kStepsKept);
+    EXPECT_EQ(state.ranges["r1"].steps.back().time, 39);
+    EXPECT_EQ(warnings,
+              std::vector<std::string>{"range r1: 40 steps recorded; the last 16 are kept"});
+}
+
 TEST(StateStore, UnknownVersionIsRefused) {
     Json j = state_to_json(sample());
     j.set("version", 99);
