@@ -153,10 +153,11 @@ StateLoad load_state(const std::string& path) {
         std::string aside = path + ".corrupt";
         load.state = State{};
         load.warning = "cannot use " + path + " (" + e.what() + "); ";
-        if (std::rename(path.c_str(), aside.c_str()) == 0)
+        int error = std::rename(path.c_str(), aside.c_str()) == 0 ? 0 : errno;
+        if (error == 0)
             load.warning += "moved it to " + aside + " and started with a fresh state";
         else
-            load.warning += "cannot move it to " + aside + " (" + std::strerror(errno) +
+            load.warning += "cannot move it to " + aside + " (" + std::strerror(error) +
                             "); started with a fresh state, which replaces it at the next save";
     }
     return load;
@@ -169,9 +170,9 @@ void save_state(const std::string& path, const State& state) {
 std::vector<std::string> validate_state(State& state, std::int64_t now,
                                         std::chrono::seconds max_wait) {
     std::vector<std::string> warnings;
-    const std::int64_t latest = max_wait.count() > std::numeric_limits<std::int64_t>::max() - now
-                                    ? std::numeric_limits<std::int64_t>::max()
-                                    : now + max_wait.count();
+    std::int64_t latest = 0;
+    if (__builtin_add_overflow(now, static_cast<std::int64_t>(max_wait.count()), &latest))
+        latest = std::numeric_limits<std::int64_t>::max();
     for (auto& [id, record] : state.ranges) {
         const std::string range = "range " + id + ": ";
         if (record.failures < 0 || record.failures > kMaxFailures) {
