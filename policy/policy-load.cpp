@@ -1,16 +1,14 @@
 #include "policy/policy-load.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "policy/policy-config.h"
 #include "policy/policy-validate.hpp"
 #include "policy/yaml-document.hpp"
+#include "util/format.hpp"
+#include "util/read-file.hpp"
 
 namespace srmd {
 
@@ -18,9 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string base_name(const std::string& path) {
-    return fs::path(path).filename().string();
-}
 
 bool is_policy_file_name(const std::string& name) {
     const std::string suffix = ".yaml";
@@ -44,37 +39,9 @@ bool is_mask(const std::string& path) {
     return fs::is_regular_file(status) && fs::file_size(path, ec) == 0 && !ec;
 }
 
-// 0, or the errno of the failure.
-int read_text_file(const std::string& path, std::string& text) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    text.clear();
-    char buffer[16384];
-    int result = 0;
-    for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            result = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        text.append(buffer, static_cast<std::size_t>(n));
-        if (text.size() > kMaxPolicyFileSize) {
-            result = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    return result;
-}
-
 // "50-default.yaml:12:3"
 std::string where(const std::string& file, SourcePosition position) {
-    return base_name(file) + ":" + std::to_string(position.line) + ":" +
+    return std::string(base_name(file)) + ":" + std::to_string(position.line) + ":" +
            std::to_string(position.column);
 }
 
@@ -134,14 +101,18 @@ std::vector<PolicyFile> read_files(const std::vector<std::string>& paths,
                             "the directories before it");
             continue;
         }
+        // Read only when it is a regular file (a link to one is fine: masks were taken out
+        // above), never waiting: a FIFO here would hang start-up and reloads for ever.
         PolicySource source{path, ""};
-        if (int err = read_text_file(path, source.text)) {
+        ReadFileOptions options;
+        options.max_size = kMaxPolicyFileSize;
+        if (std::optional<SystemFailure> failure = read_regular_file(path, source.text, options)) {
             diagnostics.add(path, {}, Severity::Error,
-                            err == EFBIG
+                            failure->error == EFBIG
                                 ? "larger than " + std::to_string(kMaxPolicyFileSize >> 20) +
                                       " MiB: a policy file is a few rules long, and srmd "
                                       "does not read one this large"
-                                : std::string("cannot read: ") + std::strerror(err));
+                                : "cannot read: " + failure->message);
             continue;
         }
         files.push_back(read_source(source, diagnostics));
@@ -189,7 +160,7 @@ std::vector<std::string> list_policy_files(const std::vector<std::string>& dirs,
         }
     }
     for (const std::string& path : extra_files)
-        chosen[base_name(path)] = is_mask(path) ? "" : path;
+        chosen[std::string(base_name(path))] = is_mask(path) ? "" : path;
 
     std::vector<std::string> files;
     for (const auto& [name, path] : chosen)

@@ -1,6 +1,5 @@
 #include "actors/competing-actors.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,8 +11,9 @@
 
 #include "actors/daxctl-config.hpp"
 #include "actors/udev-rules.hpp"
-#include "util/config-text.hpp"
+#include "util/atomic-file.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -38,8 +38,8 @@ std::string describe(const CompetingActor& actor) {
     return where + ": " + actor.what;
 }
 
-// Writes `content` to a file below the root through a temporary file and a rename, so that udev
-// never reads half a file and a crash leaves the old file or the new one.
+// Writes `content` to a file below the root with atomic_write_file: udev never reads half a file,
+// a crash leaves the old file or the new, and nothing planted in /run is followed.
 bool write_file_atomically(const std::string& root, const std::string& path,
                            const std::string& content, ControlOutcome& outcome) {
     const std::string host = root + path;
@@ -49,23 +49,10 @@ bool write_file_atomically(const std::string& root, const std::string& path,
         outcome.errors.push_back(path + ": " + ec.message());
         return false;
     }
-    const std::string temporary = host + ".srmd-new";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        outcome.errors.push_back(path + ": " + std::strerror(errno));
-        return false;
-    }
-    ssize_t n = ::write(fd, content.data(), content.size());
-    int error = n < 0 ? errno : (static_cast<std::size_t>(n) != content.size() ? EIO : 0);
-    if (::fsync(fd) != 0 && error == 0)
-        error = errno;
-    if (::close(fd) != 0 && error == 0)
-        error = errno;
-    if (error == 0 && ::rename(temporary.c_str(), host.c_str()) != 0)
-        error = errno;
-    if (error != 0) {
-        ::unlink(temporary.c_str());
-        outcome.errors.push_back(path + ": " + std::strerror(error));
+    try {
+        atomic_write_file(host, content);
+    } catch (const SystemError& e) {
+        outcome.errors.push_back(path + ": " + std::strerror(e.error_number()));
         return false;
     }
     return true;

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
-#include "util/config-text.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "util/config-text.hpp"
 #include "util/error.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -130,9 +130,7 @@ std::vector<RuleLine> parse_rules(const std::string& text) {
 
 bool matches_word(const RuleToken& token, const std::string& word) {
     // "memory|cpu" and globs like "memory*": any alternative that names the word.
-    std::istringstream in(token.value);
-    std::string alternative;
-    while (std::getline(in, alternative, '|'))
+    for (const std::string& alternative : split(token.value, '|'))
         if (alternative == word || alternative == word + "*")
             return true;
     return false;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "read/snapshot.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -35,9 +36,6 @@ std::unordered_map<std::uint64_t, int> read_block_nodes(const RootReader& reader
 // Sets MemoryBlock::dax of every block from the dax devices' mappings; reads no file.
 void assign_block_dax(Snapshot& snapshot);
 
-// "/a/b/c" -> "c", and "/a/b/c" -> "/a/b".
-std::string_view base_name(std::string_view path);
-std::string_view dir_name(std::string_view path);
 // A name made of `prefix` followed by digits only ("region12" for "region").
 bool is_numbered(std::string_view name, std::string_view prefix);
 

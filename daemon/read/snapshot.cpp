@@ -8,18 +8,6 @@
 
 namespace srmd {
 
-std::string_view base_name(std::string_view path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-std::string_view dir_name(std::string_view path) {
-    size_t slash = path.rfind('/');
-    if (slash == std::string_view::npos)
-        return ".";
-    return slash == 0 ? std::string_view("/") : path.substr(0, slash);
-}
-
 bool is_numbered(std::string_view name, std::string_view prefix) {
     if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix)
         return false;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -75,6 +76,14 @@ std::string pass_words(const PassSummary& s) {
 }
 
 }  // namespace
+
+std::uint64_t realtime_usec(std::int64_t unix_seconds) {
+    constexpr std::uint64_t per_second = 1000000;
+    if (unix_seconds <= 0)
+        return 0;
+    auto seconds = static_cast<std::uint64_t>(unix_seconds);
+    return seconds >= UINT64_MAX / per_second ? UINT64_MAX : seconds * per_second;
+}
 
 Daemon::Daemon(DaemonOptions options, std::unique_ptr<Actuator> actuator,
                std::unique_ptr<EventSource> source)
@@ -210,6 +219,8 @@ void Daemon::arm_timer() {
         sd_event_source_set_enabled(timer_.get(), SD_EVENT_OFF);
         return;
     }
+    if (reread_at_ && *reread_at_ > *deadline)
+        deadline = reread_at_;
     sd_event_source_set_time(timer_.get(), to_usec(*deadline));
     sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
 }
@@ -220,7 +231,12 @@ void Daemon::arm_retry() {
         sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_OFF);
         return;
     }
-    sd_event_source_set_time(retry_timer_.get(), static_cast<std::uint64_t>(*at) * 1000000);
+    std::uint64_t usec = realtime_usec(*at);
+    if (usec == UINT64_MAX) {
+        sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_OFF);
+        return;
+    }
+    sd_event_source_set_time(retry_timer_.get(), usec);
     sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_ONESHOT);
 }
 
@@ -268,8 +284,22 @@ PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>
          {"SRMD_TRIGGER", summary.trigger},
          {"SRMD_EVENTS", std::to_string(summary.events)},
          {"SRMD_STEPS", std::to_string(summary.steps)}});
-    if (!summary.error.empty())
-        changes_.full = true;  // nothing read can be trusted: the next pass reads everything
+    if (summary.error.empty()) {
+        read_failures_ = 0;
+        reread_at_.reset();
+    } else {
+        // Nothing read can be trusted: the next pass reads everything. Not at once, though: a
+        // machine that cannot be read now will most likely not be readable a millisecond later,
+        // and reading it again and again would spin. It waits like any failure, with the backoff.
+        changes_.full = true;
+        read_failures_ = std::min(read_failures_ + 1, kMaxFailures);
+        std::chrono::seconds delay = backoff_delay(read_failures_, options_.backoff);
+        reread_at_ = now() + delay;
+        trigger_ = "retry-read";
+        coalescer_.urgent(now());
+        log_notice("reading the machine again in " + std::to_string(delay.count()) +
+                   " s (failed reads in a row: " + std::to_string(read_failures_) + ")");
+    }
     notify_status();
     if (!ready_) {
         // Ready once the coldplug pass has placed the memory: units ordered after srmd find it
@@ -314,12 +344,19 @@ void Daemon::maybe_exit_converged() {
     const auto& last = reconciler_->last_pass();
     if (!last)
         return;
+    // The machine could not be read: that is the verdict, whatever is still pending (a re-read
+    // waits for its backoff, and would most likely fail the same way).
+    if (!last->error.empty()) {
+        exit_status_ = 1;
+        sd_event_exit(event_.get(), 1);
+        return;
+    }
     // Our own steps' events are already in the log; take them before deciding.
     drain_sources();
     arm_timer();
     if (coalescer_.pending() || last->steps > 0)
         return;
-    int status = !last->error.empty() ? 1 : last->converged ? 0 : 2;
+    int status = last->converged ? 0 : 2;
     exit_status_ = status;
     sd_event_exit(event_.get(), status);
 }
@@ -361,7 +398,8 @@ int Daemon::on_source(sd_event_source*, int, uint32_t, void* userdata) {
 
 int Daemon::on_timer(sd_event_source*, uint64_t, void* userdata) {
     auto* self = static_cast<Daemon*>(userdata);
-    if (self->coalescer_.due(now())) {
+    bool backing_off = self->reread_at_ && now() < *self->reread_at_;
+    if (self->coalescer_.due(now()) && !backing_off) {
         // udev still handling events (a driver module loading for a new dax device, say): a
         // pass now would race the kernel's own probing. Wait for it, a little.
         if (self->source_->settling()) {

@@ -39,6 +39,11 @@ struct DaemonOptions {
 // A source is disabled as well as released: it must not fire once its owner has gone.
 using EventSourceRef = CHandle<sd_event_source, sd_event_source_disable_unref>;
 
+// The CLOCK_REALTIME time sd-event wants, in microseconds, for a unix time in seconds, without
+// wrapping: a time too far to express is UINT64_MAX (never), one before the epoch is 0. (2^62 s
+// times 10^6 wrapped to a time long past, and the retry timer fired at once, for ever.)
+std::uint64_t realtime_usec(std::int64_t unix_seconds);
+
 class Daemon {
   public:
     // The actuator and the event source are the kernel's or the simulated kernel's: main chooses.
@@ -51,7 +56,9 @@ class Daemon {
     // Sets everything up (the coldplug pass is due as soon as the loop runs). Throws SystemError.
     void setup();
     // Loops until told to stop. Returns the exit status: 0, or with until_converged 2 when the
-    // machine did not converge and 1 when it could not be read.
+    // machine did not converge and 1 as soon as a pass could not read it. Without
+    // until_converged, a pass that could not read the machine is followed by a full re-read
+    // after the backoff (options.backoff), growing with each failure in a row.
     int loop();
 
     sd_event* event() const { return event_.get(); }
@@ -122,6 +129,10 @@ class Daemon {
     bool ready_ = false;
     bool policy_valid_ = false;
     int exit_status_ = 0;
+    // Passes in a row that could not read the machine, and when the next may read it again
+    // (the backoff); no pass runs before then but one an operator asks for (pass_now).
+    int read_failures_ = 0;
+    std::optional<MonotonicTime> reread_at_;
 };
 
 }  // namespace srmd

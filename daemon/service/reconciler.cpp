@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <set>
+#include <map>
 
+#include "plan/gate.hpp"
 #include "policy/policy-desired.hpp"
 #include "policy/policy-match.hpp"
 #include "publish/log.hpp"
@@ -139,8 +140,13 @@ std::string Reconciler::load_state() {
         }
         state_.boot_id = boot_id;
     }
+    // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
+    // for good: each is brought within bounds, with a warning.
+    std::string warning = load.warning;
+    for (const std::string& problem : validate_state(state_, unix_seconds(), settings_.backoff.cap))
+        warning += (warning.empty() ? "" : "; ") + settings_.state_path + ": " + problem;
     save();
-    return load.warning;
+    return warning;
 }
 
 void Reconciler::set_policy(Policy policy) {
@@ -285,7 +291,7 @@ void Reconciler::record_outcome(const Execution& execution) {
             continue;
         RangeRecord& record = state_.ranges[r.range];
         if (r.degraded) {
-            record.failures = r.attempt;
+            record.failures = std::min(r.attempt, kMaxFailures);
             record.retry_after = unix_seconds() + r.retry_after.count();
             if (r.problem)
                 log_error(r.problem->message, {{"SRMD_RANGE", r.range}});
@@ -333,53 +339,25 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
         if (!pass_options.retry_now)
             hold_for_other_hand(plan);
 
-        // A range that failed waits for its retry time; it keeps its failure meanwhile.
-        std::int64_t now = unix_seconds();
-        std::vector<RangePlan> kept;
-        std::set<std::string> wanting;  // ranges the policy still wants steps for
-        for (const RangePlan& range_plan : plan.ranges)
-            if (!range_plan.steps.empty())
-                wanting.insert(range_plan.range);
-        for (RangePlan& range_plan : plan.ranges) {
-            if (!only.empty() &&
-                std::find(only.begin(), only.end(), range_plan.range) == only.end()) {
-                range_plan.steps.clear();  // planned, reported, not acted on
-                kept.push_back(std::move(range_plan));
-                continue;
-            }
-            auto record = state_.ranges.find(range_plan.range);
-            bool waits = !pass_options.retry_now && record != state_.ranges.end() &&
-                         record->second.retry_after > now && !range_plan.steps.empty();
-            if (!waits) {
-                kept.push_back(std::move(range_plan));
-                continue;
-            }
-            ++summary.waiting;
-            range_plan.problems.push_back(
-                Problem{"retry-waiting",
-                        "the last " + std::to_string(record->second.failures) +
-                            " attempt(s) failed; the next is due in " +
-                            std::to_string(record->second.retry_after - now) + " s",
-                        RangeStatus::Degraded});
-            range_plan.steps.clear();
-            kept.push_back(std::move(range_plan));
+        // Which steps may run now: ranges left out by `only` and ranges waiting for their retry
+        // time are held back; a range that needs nothing any more forgets its failures.
+        std::map<std::string, RetryRecord> records;
+        for (const auto& [id, record] : state_.ranges)
+            records[id] = RetryRecord{record.failures, record.retry_after};
+        GatedPlan gated = gate_plan(std::move(plan), records,
+                                    GateOptions{unix_seconds(), only, pass_options.retry_now});
+        plan = std::move(gated.plan);
+        summary.waiting = static_cast<int>(gated.waiting.size());
+        for (const std::string& id : gated.reset) {
+            state_.ranges[id].failures = 0;
+            state_.ranges[id].retry_after = 0;
         }
-        plan.ranges = std::move(kept);
-        // A range that needs no step any more (someone else fixed it, or the policy changed)
-        // has nothing left to retry.
-        for (auto& [id, record] : state_.ranges)
-            if (!wanting.count(id)) {
-                record.failures = 0;
-                record.retry_after = 0;
-            }
 
         Execution execution;
         if (settings_.act && !plan.empty()) {
             ExecuteOptions options;
             options.backoff = settings_.backoff;
-            for (const auto& [id, record] : state_.ranges)
-                if (record.failures > 0)
-                    options.previous_failures[id] = record.failures;
+            options.previous_failures = std::move(gated.previous_failures);
             options.before_step = [this](const Step& step, bool rollback) {
                 record_step(step, rollback);
             };

@@ -1,16 +1,15 @@
 #include "service/state-store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <limits>
 #include <stdexcept>
 
+#include "util/atomic-file.hpp"
 #include "util/error.hpp"
+#include "util/read-file.hpp"
 
 namespace srmd {
 
@@ -52,6 +51,13 @@ std::int64_t int_or(const Json& object, const char* key, std::int64_t fallback =
     return value && value->is_number() ? value->as_int() : fallback;
 }
 
+// A 64-bit count into an int without wrapping: 2^32 + 1 must not read as 1 (validate_state
+// then bounds it).
+int saturated_int(std::int64_t value) {
+    return static_cast<int>(std::clamp<std::int64_t>(value, std::numeric_limits<int>::min(),
+                                                     std::numeric_limits<int>::max()));
+}
+
 StepRecord step_from_json(const Json& j) {
     if (!j.is_object())
         throw std::runtime_error("a step is not an object");
@@ -64,19 +70,9 @@ StepRecord step_from_json(const Json& j) {
     s.result = text_or(j, "result");
     const Json* rollback = j.find("rollback");
     s.rollback = rollback && rollback->is_bool() && rollback->as_bool();
-    s.error = static_cast<int>(int_or(j, "errno"));
+    s.error = saturated_int(int_or(j, "errno"));
     s.message = text_or(j, "message");
     return s;
-}
-
-// fsync of the directory makes the rename itself durable.
-void sync_directory(const std::string& path) {
-    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ::fsync(fd);
-    ::close(fd);
 }
 
 }  // namespace
@@ -128,7 +124,7 @@ State state_from_json(const Json& j) {
         if (!r.is_object())
             throw std::runtime_error("range " + id + " is not an object");
         RangeRecord record;
-        record.failures = static_cast<int>(int_or(r, "failures"));
+        record.failures = saturated_int(int_or(r, "failures"));
         record.retry_after = int_or(r, "retry_after");
         if (const Json* steps = r.find("steps"); steps && steps->is_array())
             for (const Json& s : steps->as_array())
@@ -140,59 +136,72 @@ State state_from_json(const Json& j) {
 
 StateLoad load_state(const std::string& path) {
     StateLoad load;
-    std::ifstream in(path);
-    if (!in) {
-        if (errno != ENOENT)
-            load.warning = "cannot read " + path + ": " + std::strerror(errno) +
-                           "; starting with a fresh state";
+    // Only a regular file, never waiting: a FIFO planted here would hang start-up for ever. srmd
+    // only ever renames a regular file into place, so a symlink is not its file either.
+    ReadFileOptions options;
+    options.follow_symlinks = false;
+    std::string text;
+    if (std::optional<SystemFailure> failure = read_regular_file(path, text, options)) {
+        if (failure->error != ENOENT)
+            load.warning =
+                "cannot read " + path + ": " + failure->message + "; starting with a fresh state";
         return load;
     }
-    std::stringstream text;
-    text << in.rdbuf();
     try {
-        load.state = state_from_json(Json::parse(text.str()));
+        load.state = state_from_json(Json::parse(text));
     } catch (const std::exception& e) {
         std::string aside = path + ".corrupt";
-        std::rename(path.c_str(), aside.c_str());
         load.state = State{};
-        load.warning = "cannot use " + path + " (" + e.what() + "); moved it to " + aside +
-                       " and started with a fresh state";
+        load.warning = "cannot use " + path + " (" + e.what() + "); ";
+        int error = std::rename(path.c_str(), aside.c_str()) == 0 ? 0 : errno;
+        if (error == 0)
+            load.warning += "moved it to " + aside + " and started with a fresh state";
+        else
+            load.warning += "cannot move it to " + aside + " (" + std::strerror(error) +
+                            "); started with a fresh state, which replaces it at the next save";
     }
     return load;
 }
 
 void save_state(const std::string& path, const State& state) {
-    std::string text = state_to_json(state).dump(2) + "\n";
-    std::string temporary = path + ".new";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw SystemError(temporary, errno);
-    const char* at = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, at, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int error = errno;
-            ::close(fd);
-            ::unlink(temporary.c_str());
-            throw SystemError(temporary, error);
+    atomic_write_file(path, state_to_json(state).dump(2) + "\n");
+}
+
+std::vector<std::string> validate_state(State& state, std::int64_t now,
+                                        std::chrono::seconds max_wait) {
+    std::vector<std::string> warnings;
+    std::int64_t latest = 0;
+    if (__builtin_add_overflow(now, static_cast<std::int64_t>(max_wait.count()), &latest))
+        latest = std::numeric_limits<std::int64_t>::max();
+    for (auto& [id, record] : state.ranges) {
+        const std::string range = "range " + id + ": ";
+        if (record.failures < 0 || record.failures > kMaxFailures) {
+            int bounded = record.failures < 0 ? 0 : kMaxFailures;
+            warnings.push_back(range + "failures " + std::to_string(record.failures) +
+                               " is out of bounds (0 to " + std::to_string(kMaxFailures) + "); " +
+                               std::to_string(bounded) + " is used");
+            record.failures = bounded;
         }
-        at += n;
-        left -= static_cast<std::size_t>(n);
+        if (record.retry_after < 0) {
+            warnings.push_back(range + "retry_after " + std::to_string(record.retry_after) +
+                               " is negative; the range does not wait");
+            record.retry_after = 0;
+        } else if (record.retry_after > latest) {
+            warnings.push_back(range + "retry_after " + std::to_string(record.retry_after) +
+                               " is more than the longest wait (" +
+                               std::to_string(max_wait.count()) + " s) away; it is retried by " +
+                               std::to_string(latest));
+            record.retry_after = latest;
+        }
+        if (record.steps.size() > kStepsKept) {
+            warnings.push_back(range + std::to_string(record.steps.size()) +
+                               " steps recorded; the last " + std::to_string(kStepsKept) +
+                               " are kept");
+            record.steps.erase(record.steps.begin(),
+                               record.steps.end() - static_cast<long>(kStepsKept));
+        }
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        int error = errno;
-        ::unlink(temporary.c_str());
-        throw SystemError(temporary, error);
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        int error = errno;
-        ::unlink(temporary.c_str());
-        throw SystemError(path, error);
-    }
-    sync_directory(path);
+    return warnings;
 }
 
 void remember_step(State& state, const std::string& range, StepRecord record) {

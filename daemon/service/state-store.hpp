@@ -11,10 +11,11 @@
 //   - the last steps per range, with their reasons and results, for operators.
 // What srmd changes outside the ranges when it takes control of onlining lives in /run instead
 // (competing-actors.hpp): it lasts exactly as long as the changes it records, one boot.
-// Every save writes a new file and renames it over the old one, after fsync, so that a reader
-// (or srmd after a power loss) sees either the old state or the new, never half of one.
+// Every save goes through atomic_write_file (util/atomic-file.hpp), so that a reader (or srmd
+// after a power loss) sees either the old state or the new, never half of one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -64,10 +65,22 @@ struct StateLoad {
 
 // A missing file is a fresh state. A file that cannot be parsed is moved aside to
 // "<path>.corrupt" (for a post-mortem) and a fresh state is returned with a warning: losing
-// retry counts is better than refusing to start.
+// retry counts is better than refusing to start. Anything but a regular file (a FIFO, a device,
+// a symlink) is not read at all: a warning and a fresh state, which the next save replaces.
 StateLoad load_state(const std::string& path);
 // Atomically replaces `path`. Throws SystemError (path, errno) when it cannot.
 void save_state(const std::string& path, const State& state);
+
+// Failed attempts counted per range at most. The backoff reaches its cap long before; the bound
+// keeps the count (and the attempt after it) far from overflowing.
+inline constexpr int kMaxFailures = 1000;
+
+// The state file is not trusted: someone may have written it by hand, or a bug may have. Brings
+// every field within bounds: failures within [0, kMaxFailures], retry_after within [0, now +
+// max_wait] (max_wait: the backoff's cap, the longest srmd ever waits), at most kStepsKept steps
+// per range. Returns one warning per value changed, in words; none for a sound state.
+std::vector<std::string> validate_state(State& state, std::int64_t now,
+                                        std::chrono::seconds max_wait);
 
 // A record of one step, keeping at most kStepsKept per range.
 void remember_step(State& state, const std::string& range, StepRecord record);

@@ -1,5 +1,6 @@
 #include "util/format.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace srmd {
@@ -35,6 +36,43 @@ std::string human_size(std::uint64_t bytes) {
     else
         std::snprintf(buffer, sizeof buffer, "%llu.%02u %s", whole, fraction, units[unit]);
     return buffer;
+}
+
+std::string_view base_name(std::string_view path) {
+    std::size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view dir_name(std::string_view path) {
+    std::size_t slash = path.rfind('/');
+    if (slash == std::string_view::npos)
+        return ".";
+    return slash == 0 ? std::string_view("/") : path.substr(0, slash);
+}
+
+std::string trim(const std::string& text) {
+    std::size_t start = text.find_first_not_of(" \t\r");
+    if (start == std::string::npos)
+        return "";
+    std::size_t end = text.find_last_not_of(" \t\r");
+    return text.substr(start, end - start + 1);
+}
+
+std::string lower(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+    std::vector<std::string> parts;
+    for (;;) {
+        std::size_t at = text.find(separator);
+        parts.emplace_back(text.substr(0, at));
+        if (at == std::string_view::npos)
+            return parts;
+        text.remove_prefix(at + 1);
+    }
 }
 
 }  // namespace srmd

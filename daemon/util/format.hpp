@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace srmd {
 
@@ -12,6 +13,23 @@ namespace srmd {
 std::string hex(std::uint64_t value);
 // Binary units, exact when possible: "1 GiB", "250 MiB", "1.5 GiB", "4 KiB", "512 B".
 std::string human_size(std::uint64_t bytes);
+
+// Text helpers every stage shares, each written once here: paths, trimming, case, splitting.
+
+// "/a/b/c" -> "c" (a path without '/' is its own base name; "/a/b/" -> "").
+std::string_view base_name(std::string_view path);
+// "/a/b/c" -> "/a/b", "/c" -> "/", "c" -> ".".
+std::string_view dir_name(std::string_view path);
+
+// Without the spaces, tabs and carriage returns at either end.
+std::string trim(const std::string& text);
+
+// ASCII lower case; other bytes are kept as they are.
+std::string lower(std::string text);
+
+// The parts of `text` between `separator`s, empty ones included: "a||b" -> {"a", "", "b"};
+// "" -> {""}.
+std::vector<std::string> split(std::string_view text, char separator);
 
 // A value read from a file, quoted for an error message: between single quotes, with every byte
 // that could act on a terminal or a log written as an escape (\n, \t, \r, \\, \' and \xNN for the

@@ -2,7 +2,9 @@
 """srmd as systemd runs it, on simulated machines: coldplug and READY, event storms, policy
 reloads good and bad, SIGTERM in the middle of a plan, kill -9 and restart."""
 
+import json
 import os
+import re
 import signal
 import sys
 import time
@@ -46,6 +48,11 @@ RAM_BLOCKS = range(73, 81)
 def driver(root, dax):
     link = f"{root}/sys/bus/dax/devices/{dax}/driver"
     return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
+
+
+def all_passes(daemon):
+    """Every pass logged, those that failed to read the machine included."""
+    return re.findall(r"\bpass \d+ \(", daemon.log_text())
 
 
 def block_state(root, block):
@@ -220,6 +227,60 @@ rules:
         self.assertEqual(d2.process.wait(30), 2, d2.log_text())
         self.assertIn("r2080000000: teardown-not-allowed: ", d2.log_text())
         d2.close()
+
+    def test_until_converged_on_an_unreadable_machine_exits_1(self):
+        # srmd(8): 1 when the machine could not be read. It ran full reads for ever instead.
+        os.unlink(os.path.join(self.root, "proc/iomem"))
+        os.mkdir(os.path.join(self.root, "proc/iomem"))
+        d = self.daemon(DEVDAX_AND_RAM, ["--until-converged"]).start()
+        self.assertEqual(d.process.wait(30), 1, d.log_text())
+        self.assertEqual(len(all_passes(d)), 1, d.log_text())
+        self.assertIn("cannot read the machine", d.log_text())
+        d.close()
+
+    def test_an_unreadable_machine_is_read_again_after_a_backoff_not_at_once(self):
+        os.unlink(os.path.join(self.root, "proc/iomem"))
+        os.mkdir(os.path.join(self.root, "proc/iomem"))
+        d = self.daemon(DEVDAX_AND_RAM, ["--retry-s", "30"]).start()
+        d.wait_ready()
+        time.sleep(1.0)
+        self.assertEqual(len(all_passes(d)), 1, d.log_text())
+        self.assertIn("reading the machine again in 30 s", d.log_text())
+        self.assertEqual(d.stop(), 0)
+
+    def test_a_retry_time_far_away_in_the_state_file_neither_spins_nor_parks(self):
+        # retry_after 2^62 wrapped the retry timer to a time long past: thousands of passes a
+        # second. It is brought within the backoff's cap instead, with a warning.
+        os.makedirs(os.path.join(self.work, "state"))
+        with open(os.path.join(self.work, "state", "state.json"), "w") as f:
+            json.dump({"version": 1, "boot_id": "", "passes": 0, "in_progress": None,
+                       "ranges": {"r2480000000": {"failures": 2147483647,
+                                                  "retry_after": 2 ** 62, "steps": []}}}, f)
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        time.sleep(1.0)
+        self.assertLessEqual(len(all_passes(d)), 2, d.log_text())
+        self.assertIn("retry_after 4611686018427387904 is more than the longest wait",
+                      d.log_text())
+        record = d.state()["ranges"]["r2480000000"]
+        self.assertEqual(record["failures"], 1000)
+        self.assertLessEqual(record["retry_after"], time.time() + 3600 + 1)
+        self.assertEqual(d.stop(), 0)
+
+    def test_a_fifo_as_state_file_or_policy_file_neither_hangs_nor_blocks_sigterm(self):
+        os.makedirs(os.path.join(self.work, "state"))
+        os.mkfifo(os.path.join(self.work, "state", "state.json"))
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        self.assertIn("not a regular file (a FIFO); starting with a fresh state", d.log_text())
+        self.assertTrue(self.ram_online())
+        # A FIFO among the policy files: the reload is refused, naming it, at once.
+        os.mkfifo(os.path.join(self.policy, "60-fifo.yaml"))
+        d.signal(signal.SIGHUP)
+        d.wait_for(lambda: "policy refused" in d.log_text(), what="the refusal")
+        self.assertIn("60-fifo.yaml: error: cannot read: not a regular file (a FIFO)",
+                      d.log_text())
+        self.assertEqual(d.stop(10), 0)
 
 
 if __name__ == "__main__":

@@ -352,6 +352,25 @@ TEST(CompetingActors, NeverOverwritesOrRemovesAFileThatIsNotSrmds) {
     EXPECT_EQ(read_file(theirs), "# theirs\n" + kOnlineKernel);
 }
 
+// /run is writable by more than srmd: a link planted where srmd's temporary files used to go
+// (the file's name + ".srmd-new") must not be followed when srmd writes its record and masks.
+TEST(CompetingActors, TakingControlNeverFollowsALinkAtATemporaryName) {
+    Machine machine;
+    SimulatedKernel kernel(machine.root());
+    const std::string victim = machine.root() + "/etc/victim";
+    write_file(victim, "precious");
+    write_file(machine.root() + "/run/srmd/.keep", "");
+    fs::create_symlink(victim, machine.root() + std::string(kRecordedAutoOnline) + ".srmd-new");
+    fs::create_symlink(victim, machine.root() + "/run/udev/rules.d/40-redhat.rules.srmd-new");
+    ControlOutcome outcome = carry_out_control_plan(
+        plan_take_control(machine.actors(), true, std::nullopt), kernel, machine.root());
+    EXPECT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors[0]);
+    EXPECT_EQ(read_file(victim), "precious");
+    EXPECT_EQ(machine.recorded(), "online_movable");
+    std::string mask = read_file(machine.root() + "/run/udev/rules.d/40-redhat.rules");
+    EXPECT_EQ(mask.rfind(kMaskMarker, 0), 0u) << mask;
+}
+
 TEST(CompetingActors, NoWriteWithoutARecordToUndoIt) {
     Machine machine;
     SimulatedKernel kernel(machine.root());

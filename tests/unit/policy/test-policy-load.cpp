@@ -2,6 +2,7 @@
 // written, a set with any error is refused whole, and files combine across directories the way
 // srmd.policy(5) says.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -730,6 +731,45 @@ TEST(PolicyLimits, IndexedShadowingFindsWhatComparingEveryPairFinds) {
         }
         EXPECT_EQ(found, expected) << "round " << round;
     }
+}
+
+// A FIFO in a policy directory hung start-up and every reload for ever (open() waits for a
+// writer; SIGTERM is blocked for sd-event). It is an error on that file, found at once; a link to
+// /dev/null still masks, and a link to a regular file is still read.
+TEST(PolicyLoad, AFifoIsAnErrorNotAWaitAndMasksStillWork) {
+    test::TempDir temp;
+    fs::path dir = fs::path(temp.path()) / "policy.d";
+    write_file(dir / "50-default.yaml", rule_named("kept"));
+    write_file(fs::path(temp.path()) / "elsewhere.yaml",
+               "version: 1\nrules:\n  - name: linked\n    match:\n      window: decoder0.0\n"
+               "    mode: devdax\n");
+    fs::create_symlink(fs::path(temp.path()) / "elsewhere.yaml", dir / "40-linked.yaml");
+    fs::create_symlink("/dev/null", dir / "60-masked.yaml");
+    ASSERT_EQ(::mkfifo((dir / "30-fifo.yaml").c_str(), 0600), 0);
+
+    PolicyLoad load = load_policy_dirs({dir.string()});
+    EXPECT_FALSE(load.policy);
+    EXPECT_EQ(formatted(load), std::vector<std::string>{(dir / "30-fifo.yaml").string() +
+                                                        ": error: cannot read: not a regular "
+                                                        "file (a FIFO)"});
+
+    fs::remove(dir / "30-fifo.yaml");
+    PolicyLoad good = load_policy_dirs({dir.string()});
+    ASSERT_TRUE(good.policy) << ::testing::PrintToString(formatted(good));
+    ASSERT_EQ(good.policy->rules.size(), 2u);
+    EXPECT_EQ(good.policy->rules[0].name, "linked");
+    EXPECT_EQ(good.policy->rules[1].name, "kept");
+}
+
+// A character device other than /dev/null (it might never end, or block) is refused unread.
+TEST(PolicyLoad, ADeviceIsRefusedUnread) {
+    test::TempDir temp;
+    fs::create_symlink("/dev/zero", fs::path(temp.path()) / "10-zero.yaml");
+    PolicyLoad load = load_policy_dirs({temp.path()});
+    EXPECT_FALSE(load.policy);
+    EXPECT_EQ(formatted(load),
+              std::vector<std::string>{temp.path() + "/10-zero.yaml: error: cannot read: not a "
+                                                     "regular file (a character device)"});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // what it remembers, and how it resumes after a stop, a failure or a crash.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "policy/policy-load.hpp"
@@ -55,6 +56,12 @@ struct Machine {
     TreeCopy copy;
     SimulatedKernel kernel;
 };
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 const Range* range(const Reconciler& r, const std::string& id) {
     for (const Range& range : r.ranges())
@@ -216,10 +223,69 @@ TEST(Reconciler, FailureCountsLastOneBoot) {
     // Same boot: the wait holds.
     State same = load_state(m.state_path()).state;
     same.ranges["r2480000000"].failures = 1;
-    same.ranges["r2480000000"].retry_after = 4102444800;
+    same.ranges["r2480000000"].retry_after = unix_now() + 600;
     save_state(m.state_path(), same);
     auto again = m.reconciler();
     EXPECT_EQ(again->state().ranges.at("r2480000000").failures, 1);
+}
+
+// A state file of this boot saying what srmd never writes.
+std::unique_ptr<Reconciler> reconciler_with_state(Machine& m, int failures,
+                                                  std::int64_t retry_after, std::string& warning) {
+    std::filesystem::create_directories(m.copy.path() + "/proc/sys/kernel/random");
+    std::ofstream(m.copy.path() + "/proc/sys/kernel/random/boot_id") << "boot-a\n";
+    State state;
+    state.boot_id = "boot-a";
+    state.ranges["r2480000000"].failures = failures;
+    state.ranges["r2480000000"].retry_after = retry_after;
+    save_state(m.state_path(), state);
+    ReconcilerSettings settings;
+    settings.state_path = m.state_path();
+    auto r = std::make_unique<Reconciler>(RootReader(m.copy.path()), m.kernel, settings);
+    warning = r->load_state();
+    r->set_policy(policy_from(kPolicy));
+    return r;
+}
+
+// failures: 2147483647 overflowed the attempt count (UBSan), the backoff came out as 0 and the
+// range was never retried. Now the count is bounded and the failure waits for its retry as usual.
+TEST(Reconciler, AHugeFailureCountIsBoundedAndTheRangeStillRetries) {
+    SimFaults faults;
+    faults.faults.push_back(parse_sim_fault("fail:online-memory:*:EBUSY"));
+    Machine m("constructed/devdax", faults);
+    std::string warning;
+    auto r = reconciler_with_state(m, 2147483647, 0, warning);
+    EXPECT_NE(warning.find("failures 2147483647 is out of bounds"), std::string::npos) << warning;
+    EXPECT_EQ(r->state().ranges.at("r2480000000").failures, kMaxFailures);
+
+    PassSummary pass = r->pass(full(), "coldplug", 0);
+    EXPECT_GE(pass.failed, 1);
+    const RangeRecord& record = r->state().ranges.at("r2480000000");
+    EXPECT_EQ(record.failures, kMaxFailures);
+    std::int64_t now = unix_now();
+    ASSERT_TRUE(r->next_retry());
+    EXPECT_GT(*r->next_retry(), now);
+    EXPECT_LE(*r->next_retry(), now + 3600 + 1);
+}
+
+// retry_after: 2^62 wrapped the retry timer (the daemon spun), 1e13 parked the range for good.
+// Either is brought to the longest wait there is, the backoff's cap.
+TEST(Reconciler, ARetryTimeBeyondTheCapIsBroughtWithinIt) {
+    for (std::int64_t far : {std::int64_t{1} << 62, std::int64_t{10000000000000}}) {
+        Machine m("constructed/devdax");
+        std::string warning;
+        std::int64_t before = unix_now();
+        auto r = reconciler_with_state(m, 1, far, warning);
+        EXPECT_NE(warning.find("retry_after " + std::to_string(far)), std::string::npos) << warning;
+        ASSERT_TRUE(r->next_retry());
+        EXPECT_GE(*r->next_retry(), before + 3600);
+        EXPECT_LE(*r->next_retry(), unix_now() + 3600);
+        // And the file says so too: a restart does not bring the far time back.
+        EXPECT_EQ(load_state(m.state_path()).state.ranges.at("r2480000000").retry_after,
+                  *r->next_retry());
+        PassSummary pass = r->pass(full(), "coldplug", 0);
+        EXPECT_EQ(pass.waiting, 1);
+    }
 }
 
 TEST(Reconciler, OnlyActsOnTheRangesNamed) {

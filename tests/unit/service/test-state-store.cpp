@@ -1,5 +1,6 @@
 // The state file: what survives a restart, written so that a crash never leaves half of it.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -55,10 +56,27 @@ TEST(StateStore, SaveReplacesAtomicallyAndLoadsBack) {
     State other = sample();
     other.passes = 13;
     save_state(path, other);
-    EXPECT_FALSE(fs::exists(path + ".new"));  // no temporary left behind
+    // No temporary file left behind.
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
     StateLoad load = load_state(path);
     EXPECT_EQ(load.warning, "");
     EXPECT_EQ(load.state.passes, 13u);
+}
+
+// srmd saves as root into a directory others may reach: a symlink planted where the temporary
+// file used to go (state.json.new) must not be followed, nor its target overwritten.
+TEST(StateStore, SaveNeverFollowsALinkAtTheTemporaryName) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::string victim = dir.path() + "/victim";
+    std::ofstream(victim) << "precious";
+    fs::create_symlink(victim, path + ".new");
+    save_state(path, sample());
+    std::ifstream in(victim);
+    std::string text;
+    std::getline(in, text);
+    EXPECT_EQ(text, "precious");
+    EXPECT_EQ(load_state(path).state.passes, 12u);
 }
 
 TEST(StateStore, MissingFileIsAFreshState) {
@@ -80,6 +98,103 @@ TEST(StateStore, CorruptFileIsMovedAsideWithAWarning) {
     EXPECT_TRUE(fs::exists(path + ".corrupt"));
     EXPECT_FALSE(fs::exists(path));
     EXPECT_EQ(load.state.passes, 0u);
+}
+
+// The warning says what happened: when the corrupt file cannot be moved aside, it does not claim
+// it was.
+TEST(StateStore, ACorruptFileThatCannotBeMovedAsideIsSaidSo) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::ofstream(path) << "{\"version\": 1, \"ranges\": {\"r1\": ";
+    fs::create_directory(path + ".corrupt");
+    std::ofstream(path + ".corrupt/taken") << "x";  // rename(2) cannot replace it
+    StateLoad load = load_state(path);
+    EXPECT_EQ(load.warning.find("moved it"), std::string::npos) << load.warning;
+    EXPECT_NE(load.warning.find("cannot move it to " + path + ".corrupt"), std::string::npos)
+        << load.warning;
+    EXPECT_TRUE(fs::exists(path));
+    EXPECT_EQ(load.state.passes, 0u);
+}
+
+// A FIFO as the state file hung start-up for ever (open() waits for a writer, and SIGTERM is
+// blocked for sd-event). It is refused at once: a warning and a fresh state.
+TEST(StateStore, AFifoIsRefusedWithAWarning) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("not a regular file (a FIFO)"), std::string::npos) << load.warning;
+    EXPECT_EQ(load.state.passes, 0u);
+    // The next save puts a regular file in its place.
+    save_state(path, sample());
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(path)));
+}
+
+// srmd only ever renames a regular file into place: a symlink there was planted, and is not read.
+TEST(StateStore, ASymlinkIsNotReadThrough) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    save_state(dir.path() + "/elsewhere.json", sample());
+    fs::create_symlink(dir.path() + "/elsewhere.json", path);
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("not a regular file (a symbolic link)"), std::string::npos)
+        << load.warning;
+    EXPECT_EQ(load.state.passes, 0u);
+}
+
+// Values a state file may hold but srmd never writes: each is brought within bounds, with a
+// warning naming the range and the value.
+TEST(StateStore, ValidationBoundsEveryCountAndTime) {
+    const std::int64_t now = 1700000000;
+    const std::chrono::seconds cap(3600);
+    Json j = state_to_json(sample());
+    Json::Object& ranges = const_cast<Json&>(*j.find("ranges")).as_object();
+    auto add = [&](const std::string& id, Json failures, Json retry_after) {
+        Json r = Json::object();
+        r.set("failures", std::move(failures));
+        r.set("retry_after", std::move(retry_after));
+        r.set("steps", Json::array());
+        ranges.emplace_back(id, std::move(r));
+    };
+    add("r-int-max", 2147483647, 0);
+    add("r-wraps-to-one", 4294967297LL, 0);
+    add("r-negative", -3, -5);
+    add("r-far", 1, 4611686018427387904LL);  // 2^62: the retry timer wrapped to 0
+    add("r-parked", 1, 1e13);                // 317,000 years
+    State state = state_from_json(Json::parse(j.dump()));
+    std::vector<std::string> warnings = validate_state(state, now, cap);
+
+    EXPECT_EQ(state.ranges.at("r-int-max").failures, kMaxFailures);
+    EXPECT_EQ(state.ranges.at("r-wraps-to-one").failures, kMaxFailures);
+    EXPECT_EQ(state.ranges.at("r-negative").failures, 0);
+    EXPECT_EQ(state.ranges.at("r-negative").retry_after, 0);
+    EXPECT_EQ(state.ranges.at("r-far").retry_after, now + 3600);
+    EXPECT_EQ(state.ranges.at("r-parked").retry_after, now + 3600);
+    // Sound values are left as they are, without a word.
+    EXPECT_EQ(state.ranges.at("r140000000").failures, 2);
+    EXPECT_EQ(state.ranges.at("r140000000").retry_after, 1700000060);
+    ASSERT_EQ(warnings.size(), 6u) << ::testing::PrintToString(warnings);
+    EXPECT_EQ(warnings[0],
+              "range r-far: retry_after 4611686018427387904 is more than the longest wait "
+              "(3600 s) away; it is retried by 1700003600");
+    EXPECT_EQ(warnings[1],
+              "range r-int-max: failures 2147483647 is out of bounds (0 to 1000); "
+              "1000 is used");
+    EXPECT_TRUE(validate_state(state, now, cap).empty());
+}
+
+TEST(StateStore, ValidationKeepsTheLastStepsOnly) {
+    State state = sample();
+    for (int i = 0; i < 40; ++i) {
+        StepRecord step;
+        step.time = i;
+        state.ranges["r1"].steps.push_back(step);
+    }
+    std::vector<std::string> warnings = validate_state(state, 1700000000, std::chrono::seconds(60));
+    ASSERT_EQ(state.ranges["r1"].steps.size(), kStepsKept);
+    EXPECT_EQ(state.ranges["r1"].steps.back().time, 39);
+    EXPECT_EQ(warnings,
+              std::vector<std::string>{"range r1: 40 steps recorded; the last 16 are kept"});
 }
 
 TEST(StateStore, UnknownVersionIsRefused) {
