@@ -115,7 +115,9 @@ for tree in "${trees[@]}"; do
 done
 
 # Live: the daemon keeps watching. Someone offlines a memory block behind its back; the kernel's
-# event reaches srmd, which brings the block back online as the policy wants.
+# event reaches srmd, which logs the change it did not make, keeps its hands off the range for a
+# few seconds (whoever acts on it is not raced), then brings the block back online as the policy
+# wants.
 live=$work/live
 copy_tree tests/fixtures/constructed/two-windows-kmem "$live"
 heading ""
@@ -127,7 +129,10 @@ sleep 1
 block=/sys/devices/system/memory/memory73/state
 heading "-- someone writes 'offline' to $block"
 "$sim_write" "$live" "$block" offline
-sleep 1
+for _ in $(seq 100); do
+    [ "$(cat "$live$block")" = online ] && break
+    sleep 0.1
+done
 heading "-- $block is now: $(cat "$live$block")"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || true
