@@ -362,7 +362,10 @@ void Daemon::maybe_exit_converged() {
 }
 
 PolicyLoad Daemon::reload_policy() {
-    sd_notify(0, "RELOADING=1");
+    // Before the coldplug pass this is the first load, not a reload: a READY=1 now would tell
+    // systemd that srmd is up before the memory is where the policy wants it.
+    if (ready_)
+        sd_notify(0, "RELOADING=1");
     PolicyLoad load = load_policy_dirs(policy_dirs_);
     policy_valid_ = load.policy.has_value();
     for (const Diagnostic& d : load.diagnostics) {
@@ -385,7 +388,8 @@ PolicyLoad Daemon::reload_policy() {
                   " errors); the last good policy stays, with " +
                   std::to_string(reconciler_->policy().rules.size()) + " rules");
     }
-    sd_notify(0, "READY=1");
+    if (ready_)
+        sd_notify(0, "READY=1");
     return load;
 }
 

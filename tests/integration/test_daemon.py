@@ -102,6 +102,18 @@ class DaemonTest(unittest.TestCase):
         self.assertIsNone(state["in_progress"])
         self.assertEqual(d.stop(), 0)
 
+    def test_ready_comes_after_the_coldplug_pass_not_with_the_first_policy_load(self):
+        # The first policy load sent RELOADING=1 and READY=1 before the coldplug pass: systemd
+        # started the units ordered after srmd before the memory was placed.
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        messages = d.poll_notify()
+        first_ready = next(i for i, m in enumerate(messages) if "READY=1" in m)
+        self.assertTrue(any("STATUS=Reconciling (pass 1" in m for m in messages[:first_ready]),
+                        messages)
+        self.assertFalse(any("RELOADING=1" in m for m in messages[:first_ready]), messages)
+        self.assertEqual(d.stop(), 0)
+
     def test_state_directory_from_systemd_is_honoured(self):
         d = self.daemon(DEVDAX_AND_RAM).start(state_from_env=True)
         d.wait_ready()
@@ -206,7 +218,7 @@ class DaemonTest(unittest.TestCase):
         self.daemons.append(again)
         again.wait_ready()
         self.assertIn("the previous run stopped during enable-dax dax1.0", again.log_text())
-        self.assertTrue(self.ram_online())
+        self.assertTrue(self.ram_online(), again.log_text())
         steps = again.state()["ranges"]["r2480000000"]["steps"]
         self.assertEqual([(s["action"], s["result"]) for s in steps],
                          [("enable-dax", "interrupted"), ("enable-dax", "ok"),
@@ -273,7 +285,7 @@ rules:
         d = self.daemon(DEVDAX_AND_RAM).start()
         d.wait_ready()
         self.assertIn("not a regular file (a FIFO); starting with a fresh state", d.log_text())
-        self.assertTrue(self.ram_online())
+        self.assertTrue(self.ram_online(), d.log_text())
         # A FIFO among the policy files: the reload is refused, naming it, at once.
         os.mkfifo(os.path.join(self.policy, "60-fifo.yaml"))
         d.signal(signal.SIGHUP)
