@@ -102,7 +102,8 @@ Json state_to_json(const State& state) {
         for (const StepRecord& s : record.steps)
             steps.push(step_to_json(s));
         r.set("steps", std::move(steps));
-        ranges.set(id, std::move(r));
+        // Keys of a std::map are new: append() does not search, so 80k ranges stay linear.
+        ranges.append(id, std::move(r));
     }
     j.set("ranges", std::move(ranges));
     return j;
@@ -138,6 +139,14 @@ State state_from_json(const Json& j) {
     return state;
 }
 
+State state_from_text(std::string_view text) {
+    return state_from_json(Json::parse(text));
+}
+
+std::string state_to_text(const State& state) {
+    return state_to_json(state).dump(2) + "\n";
+}
+
 StateLoad load_state(const std::string& path) {
     StateLoad load;
     std::ifstream in(path);
@@ -150,7 +159,7 @@ StateLoad load_state(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     try {
-        load.state = state_from_json(Json::parse(text.str()));
+        load.state = state_from_text(text.str());
     } catch (const std::exception& e) {
         std::string aside = path + ".corrupt";
         std::rename(path.c_str(), aside.c_str());
@@ -162,7 +171,7 @@ StateLoad load_state(const std::string& path) {
 }
 
 void save_state(const std::string& path, const State& state) {
-    std::string text = state_to_json(state).dump(2) + "\n";
+    std::string text = state_to_text(state);
     std::string temporary = path + ".new";
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
