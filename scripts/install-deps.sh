@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
     # build
     g++ meson ninja-build pkg-config
-    libudev-dev libsystemd-dev libcxl-dev libdaxctl-dev libyaml-cpp-dev
+    libudev-dev libsystemd-dev libcxl-dev libdaxctl-dev libyaml-cpp-dev nlohmann-json3-dev
     scdoc
     # tests: GoogleTest, clang for the libFuzzer target, umockdev for the real libdaxctl/libcxl
     libgtest-dev clang libclang-rt-14-dev umockdev libumockdev-dev

@@ -98,7 +98,8 @@ Json state_to_json(const State& state) {
         for (const StepRecord& s : record.steps)
             steps.push(step_to_json(s));
         r.set("steps", std::move(steps));
-        ranges.set(id, std::move(r));
+        // Keys of a std::map are new: append() does not search, so 80k ranges stay linear.
+        ranges.append(id, std::move(r));
     }
     j.set("ranges", std::move(ranges));
     return j;
@@ -134,6 +135,14 @@ State state_from_json(const Json& j) {
     return state;
 }
 
+State state_from_text(std::string_view text) {
+    return state_from_json(Json::parse(text));
+}
+
+std::string state_to_text(const State& state) {
+    return state_to_json(state).dump(2) + "\n";
+}
+
 StateLoad load_state(const std::string& path) {
     StateLoad load;
     // Only a regular file, never waiting: a FIFO planted here would hang start-up for ever. srmd
@@ -148,7 +157,7 @@ StateLoad load_state(const std::string& path) {
         return load;
     }
     try {
-        load.state = state_from_json(Json::parse(text));
+        load.state = state_from_text(text);
     } catch (const std::exception& e) {
         std::string aside = path + ".corrupt";
         load.state = State{};
@@ -164,7 +173,7 @@ StateLoad load_state(const std::string& path) {
 }
 
 void save_state(const std::string& path, const State& state) {
-    atomic_write_file(path, state_to_json(state).dump(2) + "\n");
+    atomic_write_file(path, state_to_text(state));
 }
 
 std::vector<std::string> validate_state(State& state, std::int64_t now,

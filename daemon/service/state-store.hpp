@@ -20,6 +20,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/json.hpp"
@@ -57,6 +58,13 @@ inline constexpr std::size_t kStepsKept = 16;
 Json state_to_json(const State& state);
 // Throws std::runtime_error saying what is wrong with the document.
 State state_from_json(const Json& json);
+
+// The state that the text of a state file holds. Throws std::runtime_error saying what is wrong
+// (the JSON error with its byte offset, or what the document lacks); load_state() and the fuzzer
+// (tests/fuzz/fuzz-state.cpp) read through it.
+State state_from_text(std::string_view text);
+// The text save_state() writes.
+std::string state_to_text(const State& state);
 
 struct StateLoad {
     State state;

@@ -1,5 +1,6 @@
 // A small JSON value, enough for srmd's output contracts and state files. Objects keep their keys
 // in insertion order so that output is stable and reads in the order the contract lists.
+// nlohmann-json parses and writes (json.cpp); this header keeps it out of every other file.
 #pragma once
 
 #include <cstdint>
@@ -54,8 +55,12 @@ class Json {
     const Object& as_object() const { return std::get<Object>(value_); }
     Object& as_object() { return std::get<Object>(value_); }
 
-    // Object access. set() replaces an existing key or appends a new one.
+    // Object access. set() replaces an existing key or appends a new one, searching the keys;
+    // append() is for a key the caller knows is new (keys of a std::map, say) and does not search,
+    // so that building an object with many keys stays linear. A duplicate it lets in makes a
+    // document that parse() refuses.
     Json& set(std::string key, Json value);
+    Json& append(std::string key, Json value);
     const Json* find(std::string_view key) const;
     // Array append.
     Json& push(Json value);
@@ -63,7 +68,8 @@ class Json {
     // Compact with indent < 0; else pretty-printed with that many spaces per level.
     std::string dump(int indent = -1) const;
 
-    // Throws std::runtime_error with the byte offset of the first problem.
+    // Throws std::runtime_error with the byte offset of the first problem ("JSON: expected ':' at
+    // byte 5"). Duplicate keys are refused; nesting deeper than 256 is refused. Linear time.
     static Json parse(std::string_view text);
 
     // Numbers compare by value whatever their representation (parse gives uint64 for 5, Json(5)

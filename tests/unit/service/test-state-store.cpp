@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "service/state-store.hpp"
 #include "test-trees.hpp"
@@ -195,6 +198,61 @@ TEST(StateStore, ValidationKeepsTheLastStepsOnly) {
     EXPECT_EQ(state.ranges["r1"].steps.back().time, 39);
     EXPECT_EQ(warnings,
               std::vector<std::string>{"range r1: 40 steps recorded; the last 16 are kept"});
+}
+
+// The warning says where the file went wrong, with the JSON error's byte offset.
+TEST(StateStore, CorruptFileWarningSaysWhere) {
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    std::ofstream(path) << "{\"version\": 1, \"ranges\": {\"r1\": {}, \"r1\": {}}}";
+    StateLoad load = load_state(path);
+    EXPECT_NE(load.warning.find("(JSON: duplicate key \"r1\" at byte 36)"), std::string::npos)
+        << load.warning;
+    EXPECT_THROW(state_from_text("{\"version\": 1}"), std::runtime_error);  // no "ranges"
+}
+
+// What save_state writes is what state_from_text reads, and writing it again gives the same text.
+TEST(StateStore, TextRoundTrips) {
+    std::string text = state_to_text(sample());
+    EXPECT_EQ(text.back(), '\n');
+    EXPECT_EQ(state_to_text(state_from_text(text)), text);
+}
+
+// A machine with very many ranges: building the document, writing and reading it back are linear
+// (one object key per range). Times are printed, not asserted.
+TEST(StateStore, EightyThousandRangesSaveAndLoad) {
+    constexpr int ranges = 80000;
+    State s = sample();
+    for (int i = 0; i < ranges; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "r%llx", 0x200000000ULL + 0x10000000ULL * i);
+        RangeRecord& r = s.ranges[id];
+        r.failures = i % 4;
+        if (i % 1000 == 0)
+            remember_step(s, id,
+                          StepRecord{0, 1, "online-memory", "dax" + std::to_string(i) + ".0",
+                                     "rule", "ok", false, 0, ""});
+    }
+    srmd::test::TempDir dir;
+    std::string path = dir.path() + "/state.json";
+    auto start = std::chrono::steady_clock::now();
+    save_state(path, s);
+    auto saved = std::chrono::steady_clock::now();
+    StateLoad load = load_state(path);
+    auto loaded = std::chrono::steady_clock::now();
+    std::printf("%d ranges: saved in %.3f s, loaded in %.3f s\n", ranges,
+                std::chrono::duration<double>(saved - start).count(),
+                std::chrono::duration<double>(loaded - saved).count());
+
+    EXPECT_EQ(load.warning, "");
+    ASSERT_EQ(load.state.ranges.size(), static_cast<std::size_t>(ranges) + 1);
+    EXPECT_EQ(load.state.ranges.at("r200000000").steps.at(0).target, "dax0.0");
+    EXPECT_EQ(load.state.ranges.at("r1389e0000000").failures, (ranges - 2) % 4);
+    EXPECT_EQ(load.state.ranges.at("r140000000").failures, 2);  // sample()'s range is kept
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(state_to_text(load.state), text.str());
 }
 
 TEST(StateStore, UnknownVersionIsRefused) {

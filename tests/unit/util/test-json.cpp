@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -111,6 +113,67 @@ TEST(JsonDump, InvalidUtf8BecomesReplacementCharacter) {
     EXPECT_NO_THROW(Json::parse(Json("x\x80\xfey").dump()));
 }
 
+// Since nlohmann-json writes: a truncated sequence is one U+FFFD (Unicode's "maximal subpart"),
+// where srmd's own writer gave one per byte. Valid text and the cases above are unchanged.
+TEST(JsonDump, TruncatedUtf8SequenceBecomesOneReplacementCharacter) {
+    const std::string fffd = "\xef\xbf\xbd";
+    EXPECT_EQ(Json("\xe2\x82").dump(), "\"" + fffd + "\"");
+    EXPECT_EQ(Json("\xe2\x82x").dump(), "\"" + fffd + "x\"");
+    EXPECT_EQ(Json("\xf0\x9f\x98!").dump(), "\"" + fffd + "!\"");
+    // In keys too, and pretty-printed: dump never throws on bad bytes.
+    Json o = Json::object();
+    o.set("k\xff", "v\xc3");
+    EXPECT_EQ(o.dump(1), "{\n \"k" + fffd + "\": \"v" + fffd + "\"\n}");
+    EXPECT_NO_THROW(Json::parse(o.dump(2)));
+}
+
+// Doubles are written as std::to_chars writes them, the shortest text that reads back the same,
+// as srmd always wrote them; nlohmann alone would write "100.0" or "0.0001".
+TEST(JsonDump, DoublesKeepTheirShortestText) {
+    const std::pair<double, const char*> cases[] = {
+        {100.0, "100"},
+        {1e5, "1e+05"},
+        {123456.0, "123456"},
+        {1e15, "1e+15"},
+        {1.5e10, "1.5e+10"},
+        {0.0001, "1e-04"},
+        {0.00012, "0.00012"},
+        {-0.0, "-0"},
+        {1.0 / 3.0, "0.3333333333333333"},
+        {5e-324, "5e-324"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"},
+        {1.2345678901234567e20, "123456789012345667584"},
+        {18446744073709551616.0, "18446744073709551616"},
+    };
+    for (const auto& [value, text] : cases) {
+        EXPECT_EQ(Json(value).dump(), text);
+        EXPECT_EQ(Json::parse(text), Json(value)) << text;
+    }
+    // Among strings that look like the placeholder the writer uses for them, and pretty-printed.
+    Json o = Json::object();
+    o.set("<discarded>", 1e5);
+    o.set("s", "<discarded>\"<");
+    Json list = Json::array();
+    list.push(100.0);
+    list.push("\\");
+    list.push(0.5);
+    list.push(1e-4);
+    o.set("list", list);
+    EXPECT_EQ(o.dump(),
+              R"({"<discarded>":1e+05,"s":"<discarded>\"<","list":[100,"\\",0.5,1e-04]})");
+    EXPECT_EQ(o.dump(2),
+              "{\n"
+              "  \"<discarded>\": 1e+05,\n"
+              "  \"s\": \"<discarded>\\\"<\",\n"
+              "  \"list\": [\n"
+              "    100,\n"
+              "    \"\\\\\",\n"
+              "    0.5,\n"
+              "    1e-04\n"
+              "  ]\n"
+              "}");
+}
+
 TEST(JsonParse, Scalars) {
     EXPECT_TRUE(Json::parse("null").is_null());
     EXPECT_EQ(Json::parse("true"), Json(true));
@@ -172,6 +235,113 @@ TEST(JsonParse, ErrorsGiveTheByteOffset) {
     EXPECT_EQ(parse_error("\"\xff\""), "JSON: invalid UTF-8 at byte 1");
     EXPECT_EQ(parse_error("{\"k\":1,\"k\":2}"), "JSON: duplicate key \"k\" at byte 7");
     EXPECT_EQ(parse_error("1e999"), "JSON: number out of range at byte 0");
+}
+
+// The same messages wherever the problem is, and whichever token nlohmann's lexer was reading.
+TEST(JsonParse, ErrorsInContext) {
+    EXPECT_EQ(parse_error("[1e-999]"), "JSON: number out of range at byte 1");
+    EXPECT_EQ(parse_error("[0e-999, -1e-400]"), "JSON: number out of range at byte 9");
+    EXPECT_EQ(parse_error("[01]"), "JSON: leading zero in number at byte 1");
+    EXPECT_EQ(parse_error("-01"), "JSON: leading zero in number at byte 0");
+    EXPECT_EQ(parse_error("-"), "JSON: expected a digit at byte 1");
+    EXPECT_EQ(parse_error("[1.x]"), "JSON: expected a digit after '.' at byte 3");
+    EXPECT_EQ(parse_error("1e+"), "JSON: expected a digit in exponent at byte 3");
+    EXPECT_EQ(parse_error("[1 tru]"), "JSON: expected ',' or ']' at byte 3");
+    EXPECT_EQ(parse_error("{\"k\":1\":}"), "JSON: expected ',' or '}' at byte 6");
+    EXPECT_EQ(parse_error("{\"k\" -1}"), "JSON: expected ':' at byte 5");
+    EXPECT_EQ(parse_error("{\"k\""), "JSON: expected ':', found end of text at byte 4");
+    EXPECT_EQ(parse_error("{\"k\": }"), "JSON: expected a value at byte 6");
+    EXPECT_EQ(parse_error("{1:2}"), "JSON: expected a string key at byte 1");
+    EXPECT_EQ(parse_error("[\n  1,\n  ]"), "JSON: expected a value at byte 9");
+    EXPECT_EQ(parse_error("\"x\" \"y"), "JSON: unexpected text after the JSON value at byte 4");
+    EXPECT_EQ(parse_error("\"\\"), "JSON: unterminated string at byte 2");
+    EXPECT_EQ(parse_error("\"\\u12\""), "JSON: truncated \\u escape at byte 3");
+    EXPECT_EQ(parse_error("\"\\u12\"  "), "JSON: invalid hex digit in \\u escape at byte 5");
+    EXPECT_EQ(parse_error("[\"\\ud800\\u0041\"]"), "JSON: unpaired high surrogate at byte 2");
+    EXPECT_EQ(parse_error("\"\\ud800\\x\""), "JSON: unpaired high surrogate at byte 1");
+    EXPECT_EQ(parse_error("\"\\ud800"), "JSON: unpaired high surrogate at byte 1");
+    EXPECT_EQ(parse_error("\"ab\xe2\x82x\""), "JSON: invalid UTF-8 at byte 3");
+    EXPECT_EQ(parse_error("\"\xc3\xa9\x80\""), "JSON: invalid UTF-8 at byte 3");
+    EXPECT_EQ(parse_error("\"\xed\xa0\x80\""), "JSON: invalid UTF-8 at byte 1");
+    EXPECT_EQ(parse_error("{\"\xff\":1}"), "JSON: invalid UTF-8 at byte 2");
+    // A byte order mark is not JSON text (nlohmann would skip it).
+    EXPECT_EQ(parse_error("\xef\xbb\xbf"
+                          "1"),
+              "JSON: expected a value at byte 0");
+}
+
+// Duplicates are found by a hash set once an object is large, with the offset of the key.
+TEST(JsonParse, DuplicateKeysAnywhere) {
+    EXPECT_EQ(parse_error(R"({"a":{"b":1,"b":2}})"), "JSON: duplicate key \"b\" at byte 12");
+    EXPECT_EQ(parse_error(R"({"a\"b":1,"a\u0022b":2})"), "JSON: duplicate key \"a\"b\" at byte 10");
+    // The same key in different objects is fine.
+    EXPECT_NO_THROW(Json::parse(R"([{"a":1},{"a":2,"b":{"a":3}}])"));
+    std::string large = "{";
+    for (int i = 0; i < 1000; ++i)
+        large += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    EXPECT_EQ(Json::parse(large + "\"z\":0}").as_object().size(), 1001u);
+    std::size_t offset = large.size();
+    EXPECT_EQ(parse_error(large + "\"k999\":0}"),
+              "JSON: duplicate key \"k999\" at byte " + std::to_string(offset));
+    EXPECT_EQ(parse_error(large + "\"k3\":0}"),
+              "JSON: duplicate key \"k3\" at byte " + std::to_string(offset));
+}
+
+// A state file with 80k ranges, as service/state-store.cpp writes it: one key per range. Parsing
+// is linear (it took 44 s when each key was compared with all before it); the time is printed,
+// not asserted.
+TEST(JsonParse, LargeStateShapedDocument) {
+    constexpr int ranges = 80000;
+    std::string text =
+        "{\n  \"version\": 1,\n  \"boot_id\": \"7d1c9a0e\",\n  \"passes\": 12,\n"
+        "  \"in_progress\": null,\n  \"ranges\": {";
+    for (int i = 0; i < ranges; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "r%llx", 0x100000000ULL + 0x10000000ULL * i);
+        text += i ? ",\n    \"" : "\n    \"";
+        text += id;
+        text += "\": {\n      \"failures\": " + std::to_string(i % 3) +
+                ",\n      \"retry_after\": 0,\n      \"steps\": [";
+        // One range in 16 has a step: enough of the shape, and the test stays quick at -O0.
+        if (i % 16 == 15)
+            text += "\n        {\"time\": " + std::to_string(1700000000 + i) +
+                    ", \"pass\": 3, \"action\": \"online-memory\", \"target\": \"dax" +
+                    std::to_string(i) + ".0\", \"reason\": \"rule\", \"result\": \"ok\"}\n      ";
+        text += "]\n    }";
+    }
+    text += "\n  }\n}\n";
+
+    auto start = std::chrono::steady_clock::now();
+    Json j = Json::parse(text);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    std::printf("parsed %d ranges (%zu bytes) in %.3f s\n", ranges, text.size(), took.count());
+
+    ASSERT_TRUE(j.is_object());
+    ASSERT_EQ(j.as_object().size(), 5u);
+    const Json& all = *j.find("ranges");
+    ASSERT_EQ(all.as_object().size(), static_cast<std::size_t>(ranges));
+    EXPECT_EQ(all.as_object().front().first, "r100000000");
+    EXPECT_EQ(all.as_object().back().first, "r1388f0000000");
+    const Json& last = all.as_object().back().second;
+    EXPECT_EQ(last.find("failures")->as_int(), (ranges - 1) % 3);
+    EXPECT_TRUE(all.as_object().front().second.find("steps")->as_array().empty());
+    const Json& step = last.find("steps")->as_array().at(0);
+    EXPECT_EQ(step.find("target")->as_string(), "dax79999.0");
+    EXPECT_EQ(step.find("time")->as_uint(), 1700000000u + ranges - 1);
+    // A duplicate range at the very end is still found.
+    std::string twice = text.substr(0, text.size() - 5) + ",\n    \"r100000000\": {}\n  }\n}\n";
+    EXPECT_NE(parse_error(twice).find("duplicate key \"r100000000\""), std::string::npos);
+}
+
+// append() adds a key without looking for it, for keys known to be new.
+TEST(JsonAccess, AppendDoesNotSearch) {
+    Json o = Json::object();
+    for (int i = 0; i < 3; ++i)
+        o.append("k" + std::to_string(i), i);
+    EXPECT_EQ(o.dump(), R"({"k0":0,"k1":1,"k2":2})");
+    EXPECT_THROW(Json::array().append("k", 1), std::runtime_error);
+    o.append("k0", 9);  // the caller's promise broken: written twice, and refused when read
+    EXPECT_EQ(parse_error(o.dump()), "JSON: duplicate key \"k0\" at byte 22");
 }
 
 TEST(JsonParse, RejectsWhatRfc8259DoesNotAllow) {
