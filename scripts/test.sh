@@ -18,7 +18,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 # The lanes, in order. Each is a function below that builds, tests, and appends a line
 # "<lane> <passed> <failed>" to $results. Later lanes (VM, integration) are added here.
 # SRMD_LANES="normal asan" runs only those lanes.
-LANES=(lane_normal lane_install lane_asan lane_vm)
+LANES=(lane_layers lane_normal lane_install lane_asan lane_fuzz lane_vm)
 if [ -n "${SRMD_LANES:-}" ]; then
     read -ra LANES <<<"$(sed 's/\([a-z]\+\)/lane_\1/g' <<<"$SRMD_LANES")"
 fi
@@ -84,6 +84,42 @@ lane_normal() { meson_lane normal "$build_dir" -Dprefix=/usr -Doptimization=2 -D
 lane_asan() {
     meson_lane asan "$asan_build_dir" -Db_sanitize=address,undefined -Db_lundef=false \
         -Doptimization=0 -Ddebug=false -Dcpp_args=-g1
+}
+
+# The layer rule: no include from a later stage into an earlier one (scripts/check-layers.sh).
+lane_layers() {
+    echo "== layers"
+    if bash scripts/check-layers.sh; then
+        echo "layers 1 0" >>"$results"
+    else
+        echo "layers 0 1" >>"$results"
+    fi
+}
+
+# Every libFuzzer target (tests/fuzz/fuzz-NAME.cpp, run by scripts/fuzz-NAME.sh) built with clang
+# and run for a few seconds from its seed corpus: a smoke run that proves it builds and that the
+# seeds are clean. Long runs are the scripts' job (scripts/fuzz-NAME.sh SECONDS).
+lane_fuzz() {
+    echo "== fuzz (build-fuzz)"
+    local target name passed=0 failed=0
+    for target in tests/fuzz/fuzz-*.cpp; do
+        name=$(basename "$target" .cpp)
+        if [ ! -f "scripts/$name.sh" ]; then
+            echo "$name: no scripts/$name.sh" >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        if sh "scripts/$name.sh" "${FUZZ_SECONDS:-10}" >"build-fuzz-$name.log" 2>&1; then
+            echo "$name: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "build-fuzz-$name.log")"
+            passed=$((passed + 1))
+            rm -f "build-fuzz-$name.log"
+        else
+            tail -n 40 "build-fuzz-$name.log" >&2
+            echo "$name: failed (build-fuzz-$name.log)" >&2
+            failed=$((failed + 1))
+        fi
+    done
+    echo "fuzz $passed $failed" >>"$results"
 }
 
 # `meson install` of the normal build into a scratch DESTDIR: every file where Debian expects it.
