@@ -149,7 +149,9 @@ TEST(SimConfinement, AnIomemLinkedOutOfTheTreeIsNotRewritten) {
     HostileTree hostile("kernel-6.1/hmem-devdax", "proc/iomem");
     const std::string before = read_file(hostile.outside);
     SimulatedKernel kernel(hostile.root());
+    // Each step on its own: the second would put back what the first wrote.
     kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::SystemRam));
+    EXPECT_EQ(read_file(hostile.outside), before);
     kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::Devdax));
     EXPECT_EQ(read_file(hostile.outside), before);
 }
