@@ -396,8 +396,18 @@ void TreeFiles::put_in_place(const std::string& temporary, const std::string& re
         changed();
         return;
     }
-    if (errno != EEXIST)
-        fail(rel, errno);
+    int error = errno;
+    struct stat st;
+    if (error == EINVAL && ::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno == ENOENT) {
+        // A file system without renameat2's flags, and nothing in the way.
+        if (::renameat(temporaries, moved.c_str(), parent.get(), name.c_str()) != 0)
+            fail(rel, errno);
+        changed();
+        return;
+    }
+    if (error != EEXIST && error != EINVAL)
+        fail(rel, error);
     // One switch: the new directory in, the old one out to where the new one was.
     if (::renameat2(temporaries, moved.c_str(), parent.get(), name.c_str(), RENAME_EXCHANGE) != 0) {
         if (errno != EINVAL)

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,9 @@
 
 #include "ownership/ownership.hpp"
 #include "read/root-reader.hpp"
+#include "read/snapshot-refresh.hpp"
 #include "read/snapshot.hpp"
+#include "sim/sim-event-source.hpp"
 #include "sim/sim-kernel.hpp"
 #include "sim/sim-tree.hpp"
 #include "test-trees.hpp"
@@ -149,7 +152,9 @@ TEST(SimConfinement, AnIomemLinkedOutOfTheTreeIsNotRewritten) {
     HostileTree hostile("kernel-6.1/hmem-devdax", "proc/iomem");
     const std::string before = read_file(hostile.outside);
     SimulatedKernel kernel(hostile.root());
+    // Each step on its own: the second would put back what the first wrote.
     kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::SystemRam));
+    EXPECT_EQ(read_file(hostile.outside), before);
     kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::Devdax));
     EXPECT_EQ(read_file(hostile.outside), before);
 }
@@ -177,6 +182,36 @@ TEST(SimConfinement, ABusDirectoryLinkedOutOfTheTreeIsNotSwept) {
     kernel.execute(step(Action::OfflineMemory, "dax0.0"));
     kernel.execute(step(Action::ReconfigureDax, "dax0.0", DaxMode::Devdax));
     EXPECT_EQ(contents(hostile.outside), before);
+}
+
+// The event log srmd --root follows is in the tree too: a .sim-kernel that leads out of it is
+// refused, and a log that is a FIFO or a link out of the tree gives no event and no hang.
+TEST(SimConfinement, TheEventLogStaysInTheTree) {
+    TreeCopy tree(fixture("kernel-6.1/hmem-kmem-movable"));
+    TempDir host;
+    fs::remove_all(tree.path() + "/.sim-kernel");
+    fs::create_symlink(host.path(), tree.path() + "/.sim-kernel");
+    EXPECT_THROW(open_sim_source(tree.path()), SystemError);
+    EXPECT_TRUE(fs::is_empty(host.path()));
+
+    fs::remove(tree.path() + "/.sim-kernel");
+    fs::create_directory(tree.path() + "/.sim-kernel");
+    write_file(host.path() + "/uevents", "online memory /devices/system/memory/memory8\n");
+    fs::create_symlink(host.path() + "/uevents", tree.path() + "/.sim-kernel/uevents");
+    std::unique_ptr<EventSource> source = open_sim_source(tree.path());
+    write_file(host.path() + "/uevents",
+               "online memory /devices/system/memory/memory8\n"
+               "online memory /devices/system/memory/memory9\n");
+    Changes changes;
+    EXPECT_EQ(source->drain(changes), 0u);
+    EXPECT_TRUE(changes.blocks.empty());
+
+    fs::remove(tree.path() + "/.sim-kernel/uevents");
+    ASSERT_EQ(::mkfifo((tree.path() + "/.sim-kernel/uevents").c_str(), 0644), 0);
+    ::alarm(20);  // an open that waits for a writer ends the test here instead of never
+    source = open_sim_source(tree.path());
+    EXPECT_EQ(source->drain(changes), 0u);
+    ::alarm(0);
 }
 
 // --- fault 5: a worker killed in the middle of a step
