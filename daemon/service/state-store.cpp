@@ -41,6 +41,13 @@ const Json& need(const Json& object, const char* key) {
     return *value;
 }
 
+const std::string& need_text(const Json& object, const char* key) {
+    const Json& value = need(object, key);
+    if (!value.is_string())
+        throw std::runtime_error(std::string("\"") + key + "\" is not a string");
+    return value.as_string();
+}
+
 std::string text_or(const Json& object, const char* key, std::string fallback = "") {
     const Json* value = object.find(key);
     return value && value->is_string() ? value->as_string() : fallback;
@@ -64,8 +71,8 @@ StepRecord step_from_json(const Json& j) {
     StepRecord s;
     s.time = int_or(j, "time");
     s.pass = static_cast<std::uint64_t>(int_or(j, "pass"));
-    s.action = need(j, "action").as_string();
-    s.target = need(j, "target").as_string();
+    s.action = need_text(j, "action");
+    s.target = need_text(j, "target");
     s.reason = text_or(j, "reason");
     s.result = text_or(j, "result");
     const Json* rollback = j.find("rollback");

@@ -172,7 +172,8 @@ class Builder {
     bool parse_error(std::size_t position, const std::string&,
                      const nlohmann::detail::exception& e) {
         // nlohmann counts the end of the text as a character read.
-        std::size_t failed = std::min(position, text_.size() + 1) - 1;
+        std::size_t failed = std::min(position, text_.size() + 1);
+        failed = failed > 0 ? failed - 1 : 0;
         std::string_view what = e.what();
         const auto says = [&](std::string_view words) {
             return what.find(words) != std::string_view::npos;

@@ -209,6 +209,9 @@ TEST(StateStore, CorruptFileWarningSaysWhere) {
     EXPECT_NE(load.warning.find("(JSON: duplicate key \"r1\" at byte 36)"), std::string::npos)
         << load.warning;
     EXPECT_THROW(state_from_text("{\"version\": 1}"), std::runtime_error);  // no "ranges"
+    EXPECT_THROW(state_from_text(R"({"version": 1, "ranges": {"r1": {"steps": [
+                     {"action": 1, "target": "dax0.0"}]}}})"),
+                 std::runtime_error);  // an action that is no string
 }
 
 // What save_state writes is what state_from_text reads, and writing it again gives the same text.
