@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 bool is_policy_file_name(const std::string& name) {
     const std::string suffix = ".yaml";
     return name.size() > suffix.size() && name[0] != '.' &&
