@@ -17,10 +17,15 @@ wait_settled "srmd converges" 0 converged
 step "kill -9 in the middle of a plan (devdax: offline, then rebind)"
 use_policy cxl72-devdax-by-serial
 srmctl reload >/dev/null 2>&1 &
-# The offline step runs first; kill srmd as soon as any block has gone offline.
-wait_until 30 sh -c "grep -l offline $(memory_blocks_of "$dax" | sed 's|$|/state|' | tr '\n' ' ') 2>/dev/null | grep -q ."
+# srmd writes the step it is in to its state file before it touches the kernel, and the two
+# steps take a few hundred ms here: look without sleeping, and kill it there.
+tries=0
+until grep -q '"in_progress": {' /var/lib/srmd/state.json 2>/dev/null || [ $tries -ge 3000 ]; do
+    tries=$((tries + 1))
+done
 stop_srmd KILL
-check "srmd's state file names the step it was in" grep -q '"in_progress"' /var/lib/srmd/state.json
+cp /var/lib/srmd/state.json /captures/state-at-kill-72.json
+check "srmd's state file names the step it was in" grep -q '"in_progress": {' /captures/state-at-kill-72.json
 start_srmd "$policy_dir" --log-target console
 wait_settled "the restarted srmd converges on devdax" 0 converged
 expect_range "after the restart" "$range" "devdax device_dax 0/0 none true"
