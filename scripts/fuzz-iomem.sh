@@ -5,29 +5,9 @@
 #
 #   scripts/fuzz-iomem.sh [SECONDS]
 set -eu
+. "$(dirname "$0")/fuzz-common.sh"
 
-seconds=${1:-60}
-case $seconds in
-'' | *[!0-9]*)
-    echo "usage: $0 [SECONDS]" >&2
-    exit 2
-    ;;
-esac
-
-source_dir=$(cd "$(dirname "$0")/.." && pwd)
-build_dir=$source_dir/build-fuzz
-
-if [ ! -f "$build_dir/build.ninja" ]; then
-    CC=clang CXX=clang++ meson setup "$build_dir" "$source_dir" -Dfuzz=true
-else
-    meson configure "$build_dir" -Dfuzz=true
-fi
-# Only the fuzz target: the rest of the project is built and tested by the usual commands.
-ninja -C "$build_dir" tests/fuzz/fuzz-iomem
-
-corpus=$build_dir/fuzz-iomem-corpus
-artifacts=$build_dir/fuzz-iomem-artifacts
-mkdir -p "$corpus" "$artifacts"
+fuzz_setup iomem "$@"
 for iomem in "$source_dir"/tests/fixtures/*/*/proc/iomem; do
     tree_dir=${iomem%/proc/iomem}
     tree=${tree_dir##*/}
@@ -35,11 +15,4 @@ for iomem in "$source_dir"/tests/fixtures/*/*/proc/iomem; do
     cp "$iomem" "$corpus/seed-${kernel_dir##*/}-$tree"
 done
 
-exec "$build_dir/tests/fuzz/fuzz-iomem" \
-    -max_total_time="$seconds" \
-    -max_len=16384 \
-    -timeout=10 \
-    -print_final_stats=1 \
-    -dict="$source_dir/tests/fuzz/iomem.dict" \
-    -artifact_prefix="$artifacts/" \
-    "$corpus"
+fuzz_run iomem -max_len=16384 -dict="$source_dir/tests/fuzz/iomem.dict"

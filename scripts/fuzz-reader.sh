@@ -8,29 +8,9 @@
 #
 #   scripts/fuzz-reader.sh [SECONDS]
 set -eu
+. "$(dirname "$0")/fuzz-common.sh"
 
-seconds=${1:-60}
-case $seconds in
-'' | *[!0-9]*)
-    echo "usage: $0 [SECONDS]" >&2
-    exit 2
-    ;;
-esac
-
-source_dir=$(cd "$(dirname "$0")/.." && pwd)
-build_dir=${BUILD_DIR:-$source_dir/build-fuzz}
-
-if [ ! -f "$build_dir/build.ninja" ]; then
-    CC=clang CXX=clang++ meson setup "$build_dir" "$source_dir" -Dfuzz=true
-else
-    meson configure "$build_dir" -Dfuzz=true
-fi
-# Only the fuzz target: the rest of the project is built and tested by the usual commands.
-ninja -C "$build_dir" tests/fuzz/fuzz-reader
-
-corpus=$build_dir/fuzz-reader-corpus
-artifacts=$build_dir/fuzz-reader-artifacts
-mkdir -p "$corpus" "$artifacts"
+fuzz_setup reader "$@"
 # Seeds: the first byte picks the check (0 quoting, 1 reading, 2 paths); see fuzz-reader.cpp.
 n=0
 for attr in "$source_dir"/tests/fixtures/kernel-6.1/*/sys/devices/system/memory/block_size_bytes \
@@ -48,10 +28,4 @@ for path in inside/file abs up sys/a/b/up sys/a/b/in/file sys/a/out/secret chain
     printf '\002\001%s' "$path" > "$corpus/seed-path-$n"
 done
 
-exec "$build_dir/tests/fuzz/fuzz-reader" \
-    -max_total_time="$seconds" \
-    -max_len=8192 \
-    -timeout=10 \
-    -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" \
-    "$corpus"
+fuzz_run reader -max_len=8192
