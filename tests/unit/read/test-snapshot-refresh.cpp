@@ -11,11 +11,14 @@
 #include "read/snapshot.hpp"
 #include "sim/sim-kernel.hpp"
 #include "snapshot-compare.hpp"
+#include "test-steps.hpp"
 #include "test-trees.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
 namespace {
+
+using test::step;
 
 using test::fixture;
 using test::snapshot_differences;
@@ -58,17 +61,6 @@ void add_block_events(std::vector<Uevent>& events, const std::string& action,
 // The device's devpath: its canonical sysfs directory without "/sys".
 std::string devpath_of(const std::string& root, const std::string& bus_path) {
     return RootReader(root).canonical(bus_path).substr(4);
-}
-
-Step step(Action action, const std::string& target, std::optional<DaxMode> mode = std::nullopt,
-          std::optional<Zone> zone = std::nullopt) {
-    Step s;
-    s.action = action;
-    s.target = target;
-    s.range = "r0";
-    s.mode = mode;
-    s.zone = zone;
-    return s;
 }
 
 void run(SimulatedKernel& kernel, const Step& s) {

@@ -15,6 +15,7 @@
 #include "read/snapshot.hpp"
 #include "read/uevent.hpp"
 #include "sim/sim-kernel.hpp"
+#include "test-steps.hpp"
 #include "test-trees.hpp"
 #include "tree-compare.hpp"
 
@@ -23,6 +24,10 @@ using namespace std::chrono_literals;
 namespace srmd {
 namespace {
 
+using test::read_file;
+using test::step;
+using test::write_file;
+
 using test::fixture;
 using test::TreeCopy;
 
@@ -30,28 +35,6 @@ using test::TreeCopy;
 // memory, and the memory counters (/proc/meminfo, zoneinfo, per node meminfo, numastat, vmstat).
 const std::set<std::string> kNotModelled = {".capture", ".sim-kernel", "meminfo",
                                             "zoneinfo", "numastat",    "vmstat"};
-
-Step step(Action action, const std::string& target, std::optional<DaxMode> mode = std::nullopt,
-          std::optional<Zone> zone = std::nullopt) {
-    Step s;
-    s.action = action;
-    s.target = target;
-    s.range = "r0";
-    s.mode = mode;
-    s.zone = zone;
-    return s;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
 
 bool exists(const std::string& path) {
     std::error_code ec;

@@ -23,11 +23,16 @@
 #include "sim/sim-event-source.hpp"
 #include "sim/sim-kernel.hpp"
 #include "sim/sim-tree.hpp"
+#include "test-steps.hpp"
 #include "test-trees.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
 namespace {
+
+using test::read_file;
+using test::step;
+using test::write_file;
 
 namespace fs = std::filesystem;
 using test::fixture;
@@ -35,28 +40,6 @@ using test::TempDir;
 using test::TreeCopy;
 
 const std::string kBlocks = "sys/devices/system/memory/";
-
-Step step(Action action, const std::string& target, std::optional<DaxMode> mode = std::nullopt,
-          std::optional<Zone> zone = std::nullopt) {
-    Step s;
-    s.action = action;
-    s.target = target;
-    s.range = "r0";
-    s.mode = mode;
-    s.zone = zone;
-    return s;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream(path, std::ios::trunc) << text;
-}
 
 // Every entry below `dir` with its content, link target and permissions: what "unchanged" means.
 std::map<std::string, std::string> contents(const std::string& dir) {
