@@ -58,6 +58,12 @@ std::int64_t int_or(const Json& object, const char* key, std::int64_t fallback =
     return value && value->is_number() ? value->as_int() : fallback;
 }
 
+// A count that cannot be negative: a negative one in the file is 0, not a 2^64 - n that the next
+// save would write beyond what a load reads back.
+std::uint64_t count_or_zero(const Json& object, const char* key) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_or(object, key)));
+}
+
 // A 64-bit count into an int without wrapping: 2^32 + 1 must not read as 1 (validate_state
 // then bounds it).
 int saturated_int(std::int64_t value) {
@@ -70,7 +76,7 @@ StepRecord step_from_json(const Json& j) {
         throw std::runtime_error("a step is not an object");
     StepRecord s;
     s.time = int_or(j, "time");
-    s.pass = static_cast<std::uint64_t>(int_or(j, "pass"));
+    s.pass = count_or_zero(j, "pass");
     s.action = need_text(j, "action");
     s.target = need_text(j, "target");
     s.reason = text_or(j, "reason");
@@ -120,7 +126,7 @@ State state_from_json(const Json& j) {
         throw std::runtime_error("unknown version " + version.dump());
     State state;
     state.boot_id = text_or(j, "boot_id");
-    state.passes = static_cast<std::uint64_t>(int_or(j, "passes"));
+    state.passes = count_or_zero(j, "passes");
     if (const Json* in_progress = j.find("in_progress"); in_progress && !in_progress->is_null()) {
         state.in_progress = step_from_json(*in_progress);
         state.in_progress_range = text_or(*in_progress, "range");

@@ -30,6 +30,9 @@ using Ordered = nlohmann::ordered_json;
 
 // The text old srmd wrote for a finite double: the shortest that reads back the same.
 std::string shortest_text(double d) {
+    // -0.0 as "0": "-0" would read back as the integer 0 and write as "0" the second time.
+    if (d == 0)
+        return "0";
     char buf[64];
     auto result = std::to_chars(buf, buf + sizeof buf, d);
     return std::string(buf, result.ptr);
@@ -163,7 +166,11 @@ class Builder {
             duplicate = !frame.keys.insert(key).second;
         }
         if (duplicate)
-            return error("duplicate key \"" + key + "\"", opening_quote(event_end_ - 1));
+            // The key as JSON writes it: a NUL or a control byte in it must not cut the message.
+            return error(
+                "duplicate key " +
+                    Ordered(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                opening_quote(event_end_ - 1));
         key_ = std::move(key);
         key_pending_ = true;
         return true;

@@ -278,3 +278,21 @@ TEST(StateStore, KeepsOnlyTheLastStepsOfARange) {
 
 }  // namespace
 }  // namespace srmd
+
+namespace srmd {
+namespace {
+
+// Found by fuzz-state: a negative "pass" was read as 2^64 - 12, saved so, and the saved file then
+// did not load. Negative counts read as 0, and what is saved loads again.
+TEST(StateStore, NegativeCountsReadAsZeroAndSaveLoadable) {
+    State state = state_from_text(
+        R"({"version": 1, "passes": -3, "in_progress": {"time": 1, "pass": -12,)"
+        R"( "action": "offline-memory", "target": "dax0.0", "result": "started"}, "ranges": {}})");
+    EXPECT_EQ(state.passes, 0u);
+    ASSERT_TRUE(state.in_progress);
+    EXPECT_EQ(state.in_progress->pass, 0u);
+    EXPECT_EQ(state_to_text(state_from_text(state_to_text(state))), state_to_text(state));
+}
+
+}  // namespace
+}  // namespace srmd

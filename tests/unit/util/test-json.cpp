@@ -138,7 +138,7 @@ TEST(JsonDump, DoublesKeepTheirShortestText) {
         {1.5e10, "1.5e+10"},
         {0.0001, "1e-04"},
         {0.00012, "0.00012"},
-        {-0.0, "-0"},
+        {-0.0, "0"},  // "-0" would read back as the integer 0 and write as "0"
         {1.0 / 3.0, "0.3333333333333333"},
         {5e-324, "5e-324"},
         {1.7976931348623157e308, "1.7976931348623157e+308"},
@@ -273,7 +273,9 @@ TEST(JsonParse, ErrorsInContext) {
 // Duplicates are found by a hash set once an object is large, with the offset of the key.
 TEST(JsonParse, DuplicateKeysAnywhere) {
     EXPECT_EQ(parse_error(R"({"a":{"b":1,"b":2}})"), "JSON: duplicate key \"b\" at byte 12");
-    EXPECT_EQ(parse_error(R"({"a\"b":1,"a\u0022b":2})"), "JSON: duplicate key \"a\"b\" at byte 10");
+    // The key as JSON writes it.
+    EXPECT_EQ(parse_error(R"({"a\"b":1,"a\u0022b":2})"),
+              R"(JSON: duplicate key "a\"b" at byte 10)");
     // The same key in different objects is fine.
     EXPECT_NO_THROW(Json::parse(R"([{"a":1},{"a":2,"b":{"a":3}}])"));
     std::string large = "{";
@@ -417,3 +419,36 @@ TEST(JsonAccess, ConversionsCheckRange) {
     EXPECT_TRUE(Json(1.5).is_number());
     EXPECT_FALSE(Json("1").is_number());
 }
+
+namespace srmd {
+namespace {
+
+// Found by fuzz-state: -0.0 written as "-0" read back as the integer 0 and was written "0" the
+// second time. It is written "0" at once, and equals 0 either way.
+TEST(Json, NegativeZeroIsWrittenAsZero) {
+    EXPECT_EQ(Json(-0.0).dump(), "0");
+    Json parsed = Json::parse("-0.0");
+    EXPECT_EQ(parsed.dump(), "0");
+    EXPECT_EQ(Json::parse(parsed.dump()).dump(), "0");
+    EXPECT_TRUE(parsed == Json(0));
+}
+
+}  // namespace
+}  // namespace srmd
+
+namespace srmd {
+namespace {
+
+// Found by fuzz-state: a duplicate key holding "\u0000" cut the error message at the NUL, and with
+// it the byte offset. The key is quoted as JSON writes it.
+TEST(Json, ADuplicateKeyWithANulIsQuotedWhole) {
+    try {
+        Json::parse(R"({"a\u0000b": 1, "a\u0000b": 2})");
+        FAIL() << "a duplicate key was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), R"(JSON: duplicate key "a\u0000b" at byte 16)");
+    }
+}
+
+}  // namespace
+}  // namespace srmd
