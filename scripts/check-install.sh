@@ -49,9 +49,17 @@ if [ -f "$unit" ]; then
         echo "WRONG   $(grep '^ExecStart=' "$unit")"
         failed=1
     fi
+    if grep -q '^ExecReload=/usr/bin/srmctl reload$' "$unit"; then
+        echo "ok      ExecReload=/usr/bin/srmctl reload"
+    else
+        echo "WRONG   $(grep '^ExecReload=' "$unit")"
+        failed=1
+    fi
     if command -v systemd-analyze >/dev/null; then
-        # verify checks ExecStart= on this machine's file system: point it at the installed copy.
-        sed "s|^ExecStart=/usr/sbin/srmd|ExecStart=$dest/usr/sbin/srmd|" "$unit" >"$dest/srmd.service"
+        # verify checks ExecStart= and ExecReload= on this machine's file system: point them at
+        # the installed copy.
+        sed -e "s|^ExecStart=/usr/sbin/srmd|ExecStart=$dest/usr/sbin/srmd|" \
+            -e "s|^ExecReload=/usr/bin/srmctl|ExecReload=$dest/usr/bin/srmctl|" "$unit" >"$dest/srmd.service"
         if out=$(SYSTEMD_MANPATH="$dest/usr/share/man" systemd-analyze verify --man=no \
             "$dest/srmd.service" 2>&1); then
             echo "ok      systemd-analyze verify srmd.service"

@@ -24,6 +24,8 @@ PACKAGES=(
     # to use CXL memory in the guest
     qemu-system-x86 busybox-static kmod cpio udev dbus-daemon dbus-system-bus-common systemd jq
     kexec-tools numactl
+    # the systemd lane's Debian root file system (tests/vm/build-rootfs.sh)
+    mmdebstrap
 )
 
 # Volatile CXL memory needs QEMU 10, which bookworm has in bookworm-backports only. It is
