@@ -225,6 +225,36 @@ if [ -e "$cxl_devices/mem0" ]; then
     expect_dax_kmem "CXL ram" "$cxl_dax" Movable
 fi
 
+step "under the unit's sandbox: exclusive_onlining takes over onlining, and gives it back"
+# /run/udev/rules.d and /run/srmd are where the take-over writes (the unit's ReadWritePaths=
+# and RuntimeDirectory=); ndctl's 90-daxctl-device.rules (the daxctl package) is the rule masked.
+# The kernel onlining hot-added memory by itself, as an administrator may have set it: srmd
+# records the value, writes offline, and writes the value back when it gives control back.
+auto=/sys/devices/system/memory/auto_online_blocks
+auto_before=$(cat $auto)
+echo online_movable >$auto
+mask=/run/udev/rules.d/90-daxctl-device.rules
+# Settings of later files win: this one sorts after the vendor's 50-default.yaml.
+exclusive=/etc/srmd/policy.d/60-exclusive.yaml
+printf 'version: 1\nsettings:\n  exclusive_onlining: true\n' >$exclusive
+# As at boot: srmd starts with the setting, and /run/udev/rules.d does not exist yet (nothing
+# but srmd creates it).
+rmdir /run/udev/rules.d 2>/dev/null
+step "/run/udev/rules.d before the start: $(ls -ld /run/udev/rules.d 2>&1)"
+cursor=$(journal_cursor)
+run "systemctl restart srmd (exclusive_onlining: true)" systemctl restart srmd
+check "srmd masked 90-daxctl-device.rules in /run/udev/rules.d" wait_until 60 sh -c "head -n 1 $mask | grep -q '^# masked by srmd:'"
+expect_eq "auto_online_blocks is offline" "$(cat $auto)" offline
+expect_eq "srmd recorded the value it replaced" "$(cat /run/srmd/auto-online-blocks.original 2>&1)" online_movable
+journalctl -u srmd --no-pager --after-cursor="$cursor" -o cat >/tmp/take.out
+sed 's/^/    /' /tmp/take.out
+check "the journal has no error of the take-over" sh -c "! journalctl -u srmd --no-pager --after-cursor='$cursor' -p err -o cat | grep -q ."
+rm -f $exclusive
+run "systemctl reload srmd (exclusive_onlining back to false)" systemctl reload srmd
+check "srmd removed its mask" wait_until 60 test ! -e $mask
+expect_eq "auto_online_blocks is back to online_movable" "$(cat $auto)" online_movable
+echo "$auto_before" >$auto
+
 step "the watchdog restarts a hung srmd"
 mkdir -p /run/systemd/system/srmd.service.d
 printf '[Service]\nWatchdogSec=6s\n' >/run/systemd/system/srmd.service.d/vmtest-watchdog.conf
