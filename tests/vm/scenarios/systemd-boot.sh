@@ -274,5 +274,24 @@ rm -f /run/systemd/system/srmd.service.d/vmtest-watchdog.conf
 systemctl daemon-reload
 wait_settled "srmd converges after the restart" 0 converged 180
 
+step "the package: dpkg -r stops srmd and leaves memory and this boot's take-over; purge undoes it"
+echo online_movable >$auto
+printf 'version: 1\nsettings:\n  exclusive_onlining: true\n' >$exclusive
+run "systemctl reload srmd (exclusive_onlining: true)" systemctl reload srmd
+check "srmd masked 90-daxctl-device.rules" wait_until 60 sh -c "head -n 1 $mask | grep -q '^# masked by srmd:'"
 journalctl -u srmd --no-pager -o short-monotonic >/captures/srmd.log 2>&1
+run "dpkg -r srmd" dpkg -r srmd
+check "srmd no longer runs" sh -c "! pidof srmd"
+expect_eq "srmd.service is not active" "$(systemctl is-active srmd)" inactive
+expect_dax_kmem "after dpkg -r" "$dax" Movable
+check "this boot's take-over stays: the mask" test -e $mask
+expect_eq "this boot's take-over stays: auto_online_blocks" "$(cat $auto)" offline
+run "dpkg -P srmd" dpkg -P srmd
+expect_absent "purge removed /var/lib/srmd" /var/lib/srmd
+expect_absent "purge removed /run/srmd" /run/srmd
+expect_absent "purge removed srmd's mask" $mask
+expect_eq "purge wrote back auto_online_blocks" "$(cat $auto)" online_movable
+expect_dax_kmem "after dpkg -P" "$dax" Movable
+echo "$auto_before" >$auto
+
 finish
