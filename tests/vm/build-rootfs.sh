@@ -129,12 +129,12 @@ echo srmd-guest >"$root/etc/hostname"
 echo 5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f >"$root/etc/machine-id"
 
 # The root is the initramfs: there is no fstab, no disk to check, no getty wanted (the console
-# is the lane's transport) and no clock to sync.
+# is the lane's transport), no clock to sync, and no NVDIMM for ndctl's monitor to watch.
 ln -sfn lib/systemd/systemd "$root/init"
 : >"$root/etc/fstab"
 for unit in getty@tty1.service serial-getty@ttyS0.service serial-getty@ttyS1.service \
     console-getty.service systemd-firstboot.service apt-daily.timer apt-daily-upgrade.timer \
-    dpkg-db-backup.timer e2scrub_all.timer fstrim.timer; do
+    dpkg-db-backup.timer e2scrub_all.timer fstrim.timer ndctl-monitor.service; do
     ln -sfn /dev/null "$root/etc/systemd/system/$unit"
 done
 
