@@ -93,13 +93,17 @@ if [ ! -f "$base" ]; then
         IFS=,
         echo "${PACKAGES[*]}"
     )
-    if ! mmdebstrap "${MMDEBSTRAP_OPTIONS[@]}" --include="$include" bookworm "$base.tmp" \
+    if ! mmdebstrap "${MMDEBSTRAP_OPTIONS[@]}" --include="$include" bookworm "$base.tmp.$$" \
         "deb $mirror bookworm main" >"$cache/mmdebstrap.log" 2>&1; then
         tail -n 30 "$cache/mmdebstrap.log" >&2
-        rm -f "$base.tmp"
+        rm -f "$base.tmp.$$"
         die "mmdebstrap failed; the whole log is $cache/mmdebstrap.log"
     fi
-    mv "$base.tmp" "$base"
+    mv "$base.tmp.$$" "$base"
+    # Tarballs of earlier package lists are not used again.
+    for old in "$cache"/bookworm-*.tar; do
+        [ "$old" = "$base" ] || rm -f "$old"
+    done
 fi
 if [ -n "$base_only" ]; then
     echo "$base"
