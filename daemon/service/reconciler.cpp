@@ -105,6 +105,12 @@ Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
             if (const CxlRegion* region = snapshot.region(step.target); region && region->start)
                 add_blocks(changes, snapshot, *region->start, region->size);
             break;
+        case Action::CreateRegion:
+            changes.cxl = true;
+            changes.dax = true;
+            if (step.create)
+                add_blocks(changes, snapshot, step.create->start, step.create->size);
+            break;
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (const HmemDevice* hmem = snapshot.hmem_device(step.target); hmem && hmem->start)

@@ -110,6 +110,7 @@ void SimulatedKernel::Session::region_delete(const std::string& decoder_dir,
         fail(EBUSY, path, name + " is enabled");
     if (found->committed)
         fail(EBUSY, path, name + " is still committed");
+    detach_region_decoders(*found);
     tree_.remove_links_into("sys/bus", found->dir);
     tree_.remove(found->dir);
     iomem_drop(name, false);
@@ -205,6 +206,8 @@ void SimulatedKernel::Session::vanish(const Step& step) {
                 announce("remove", "cxl", region->dir);
             }
             break;
+        case Action::CreateRegion:
+            break;  // a root decoder does not go away with a step
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (std::optional<Hmem> hmem = find_hmem(step.target)) {
