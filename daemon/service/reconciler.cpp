@@ -1,5 +1,6 @@
 #include "service/reconciler.hpp"
 
+#include "service/created-regions.hpp"
 #include "service/outside-changes.hpp"
 
 #include <algorithm>
@@ -144,6 +145,8 @@ std::string Reconciler::load_state() {
             record.failures = 0;
             record.retry_after = 0;
         }
+        // Regions srmd created do not outlive the boot, and their names are the old boot's.
+        state_.created_regions.clear();
         state_.boot_id = boot_id;
     }
     // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
@@ -386,6 +389,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
                 snapshot_.reset();
             }
             record_outcome(execution);
+            note_created_regions(state_, execution, snapshot_ ? &*snapshot_ : nullptr,
+                                 unix_seconds());
         }
         summary.stopped = execution.stopped;
         for (const AppliedStep& a : execution.applied) {
