@@ -350,7 +350,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
 KernelActuator::KernelActuator(KernelActuatorOptions options) : options_(std::move(options)) {}
 
 std::chrono::milliseconds KernelActuator::timeout_for(const Step& step) const {
-    return step.action == Action::OfflineMemory ? options_.offline_timeout : options_.timeout;
+    // Creating a region waits for udev to load dax_cxl and its dax region to bind.
+    return step.action == Action::OfflineMemory || step.action == Action::CreateRegion
+               ? options_.offline_timeout
+               : options_.timeout;
 }
 
 WorkerReport KernelActuator::execute_here(const Step& step) const {

@@ -1,9 +1,11 @@
 #include "kernel/region-create.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "read/sysfs-values.hpp"
 
@@ -12,6 +14,7 @@ namespace srmd {
 namespace {
 
 const std::string cxl_devices = "/sys/bus/cxl/devices/";
+constexpr int kDaxRegionWaitMs = 20000;
 
 std::string hex(std::uint64_t value) {
     char buf[32];
@@ -120,6 +123,14 @@ class Creation {
         if (!reader_.exists(region_path("driver")) &&
             !(report = write("/sys/bus/cxl/drivers/cxl_region/bind", region_)).ok)
             return report;
+        // The region's probe adds dax_regionZ; cxl_dax_region (dax_cxl, a module udev loads on
+        // the first such device) binds it and makes the dax device. Wait for that, bounded, so
+        // that the executor's check sees the region come up or not at all.
+        std::string dax_region =
+            region_path("dax_region") + region_.substr(std::strlen("region")) + "/driver";
+        for (int waited = 0; waited < kDaxRegionWaitMs && !reader_.exists(dax_region);
+             waited += 100)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         return WorkerReport::success();
     }
 
