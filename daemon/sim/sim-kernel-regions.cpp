@@ -207,7 +207,15 @@ void SimulatedKernel::Session::vanish(const Step& step) {
             }
             break;
         case Action::CreateRegion:
-            break;  // a root decoder does not go away with a step
+            // The window goes (cxl_acpi unloaded): its root decoder and the bus link to it.
+            if (reader_.exists("/sys/bus/cxl/devices/" + step.target)) {
+                std::string dir =
+                    tree_relative(reader_.canonical("/sys/bus/cxl/devices/" + step.target));
+                tree_.remove_links_into("sys/bus", dir);
+                tree_.remove(dir);
+                announce("remove", "cxl", dir);
+            }
+            break;
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (std::optional<Hmem> hmem = find_hmem(step.target)) {
