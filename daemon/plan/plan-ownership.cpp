@@ -182,9 +182,11 @@ void take_for_hmem(const RangeFacts& facts, RangeIntent& intent) {
                               block.region->name + " decodes " + human_size(block.claimant->size) +
                               " of this " + human_size(facts.range.size) + " range; " + hmem->name +
                               "'s device could only take the whole range if the region were "
-                              "destroyed, which resets the decoders behind that memory. srmd "
-                              "never destroys a committed region: give the range to cxl, or "
-                              "change the firmware's layout");
+                              "destroyed, which resets the decoders behind that memory and "
+                              "leaves hmem's device over addresses no device backs (which srmd "
+                              "would then refuse to online). srmd never destroys a committed "
+                              "region: give the range to cxl (srmd then recovers the region's "
+                              "part), or change the firmware's layout");
             return;
         }
     }
