@@ -11,6 +11,7 @@
 
 #include "kernel/device-blocks.hpp"
 #include "kernel/kernel-handles.hpp"
+#include "kernel/region-create.hpp"
 #include "kernel/sysfs-writer.hpp"
 #include "read/root-reader.hpp"
 #include "util/error.hpp"
@@ -336,6 +337,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
             return hmem_write(context, step, "unbind");
         case Action::ClaimHmem:
             return hmem_write(context, step, "bind");
+        case Action::CreateRegion:
+            if (!step.create)
+                return fail(EINVAL, cxl_devices + step.target, "create-region step without a spec");
+            return create_region(context.reader, context.writer, *step.create);
     }
     return fail(EINVAL, step.target, "unknown action");
 }
@@ -345,7 +350,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
 KernelActuator::KernelActuator(KernelActuatorOptions options) : options_(std::move(options)) {}
 
 std::chrono::milliseconds KernelActuator::timeout_for(const Step& step) const {
-    return step.action == Action::OfflineMemory ? options_.offline_timeout : options_.timeout;
+    // Creating a region waits for udev to load dax_cxl and its dax region to bind.
+    return step.action == Action::OfflineMemory || step.action == Action::CreateRegion
+               ? options_.offline_timeout
+               : options_.timeout;
 }
 
 WorkerReport KernelActuator::execute_here(const Step& step) const {

@@ -100,6 +100,7 @@ class SafetyCheck {
                 break;
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 break;
         }
     }
@@ -202,6 +203,7 @@ class SafetyCheck {
             case Action::EnableDax:
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 return false;
         }
         return true;
@@ -270,6 +272,7 @@ class SafetyCheck {
                 return destroy_refusal(step);
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 break;
         }
         return std::nullopt;

@@ -1,5 +1,6 @@
 #include "service/reconciler.hpp"
 
+#include "service/created-regions.hpp"
 #include "service/outside-changes.hpp"
 
 #include <algorithm>
@@ -105,6 +106,12 @@ Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
             if (const CxlRegion* region = snapshot.region(step.target); region && region->start)
                 add_blocks(changes, snapshot, *region->start, region->size);
             break;
+        case Action::CreateRegion:
+            changes.cxl = true;
+            changes.dax = true;
+            if (step.create)
+                add_blocks(changes, snapshot, step.create->start, step.create->size);
+            break;
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (const HmemDevice* hmem = snapshot.hmem_device(step.target); hmem && hmem->start)
@@ -138,6 +145,8 @@ std::string Reconciler::load_state() {
             record.failures = 0;
             record.retry_after = 0;
         }
+        // Regions srmd created do not outlive the boot, and their names are the old boot's.
+        state_.created_regions.clear();
         state_.boot_id = boot_id;
     }
     // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
@@ -380,6 +389,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
                 snapshot_.reset();
             }
             record_outcome(execution);
+            note_created_regions(state_, execution, snapshot_ ? &*snapshot_ : nullptr,
+                                 unix_seconds());
         }
         summary.stopped = execution.stopped;
         for (const AppliedStep& a : execution.applied) {

@@ -45,12 +45,24 @@ struct RangeRecord {
     std::vector<StepRecord> steps;  // the most recent last, at most kStepsKept
 };
 
+// A CXL region srmd created (a create-region step that succeeded), until srmd destroys it or
+// the machine reboots (such a region does not outlive the boot; its name is this boot's).
+struct CreatedRegion {
+    std::string name;          // "region0"; "" until a reading of the machine named it
+    std::string root_decoder;  // "decoder0.0"
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+    std::string range;  // the Range it was created for
+    std::int64_t time = 0;
+};
+
 struct State {
     std::string boot_id;
     std::uint64_t passes = 0;
     std::optional<StepRecord> in_progress;  // the step srmd was carrying out, with its range
     std::string in_progress_range;
     std::map<std::string, RangeRecord> ranges;
+    std::vector<CreatedRegion> created_regions;  // "created_regions", left out when empty
 };
 
 inline constexpr std::size_t kStepsKept = 16;

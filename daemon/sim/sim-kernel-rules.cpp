@@ -146,6 +146,8 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
         if (bus == "platform" && driver == "hmem")
             return bind ? hmem_bind(value, path) : hmem_unbind(value, path);
     }
+    if (apply_create(path, value))
+        return;
     if (base_name_of(path) == "commit") {
         std::string dir = tree_relative(dir_name_of(path));
         return region_commit(dir, value, path);
@@ -252,6 +254,9 @@ void SimulatedKernel::Session::run(const Step& step) {
                 kernel_write("/sys/bus/platform/drivers/hmem/bind", t);
             break;
         }
+        case Action::CreateRegion:
+            run_create(step, target_path);
+            break;
     }
     // A step with nothing to write still suffers its fault, on its target.
     step_fault_at(target_path);
