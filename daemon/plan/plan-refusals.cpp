@@ -218,7 +218,9 @@ class SafetyCheck {
                "), so it onlined this memory in ZONE_NORMAL when kmem bound the device at boot; "
                "for movable or devdax from the next boot on, boot with "
                "memhp_default_state=offline, or let srmd alone online memory "
-               "(exclusive_onlining: true in the policy)";
+               "(exclusive_onlining: true in the policy): srmd then installs its boot hook "
+               "/etc/modprobe.d/srmd-kmem.conf, which loads kmem with auto_online_blocks=offline "
+               "so that srmd onlines the memory where the policy says (srmd(8), BOOT HOOK)";
     }
 
     // The kernel's own limits and the rules that protect memory, whatever the policy allows.

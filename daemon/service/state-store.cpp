@@ -115,6 +115,16 @@ Json state_to_json(const State& state) {
         ranges.append(id, std::move(r));
     }
     j.set("ranges", std::move(ranges));
+    if (!state.installed_files.empty()) {
+        Json files = Json::array();
+        for (const InstalledFile& file : state.installed_files) {
+            Json f = Json::object();
+            f.set("path", file.path);
+            f.set("content", file.content);
+            files.push(std::move(f));
+        }
+        j.set("installed_files", std::move(files));
+    }
     return j;
 }
 
@@ -144,6 +154,15 @@ State state_from_json(const Json& j) {
             for (const Json& s : steps->as_array())
                 record.steps.push_back(step_from_json(s));
         state.ranges[id] = std::move(record);
+    }
+    if (const Json* files = j.find("installed_files"); files && !files->is_null()) {
+        if (!files->is_array())
+            throw std::runtime_error("\"installed_files\" is not an array");
+        for (const Json& f : files->as_array()) {
+            if (!f.is_object())
+                throw std::runtime_error("an installed file is not an object");
+            state.installed_files.push_back({need_text(f, "path"), text_or(f, "content")});
+        }
     }
     return state;
 }

@@ -45,12 +45,20 @@ struct RangeRecord {
     std::vector<StepRecord> steps;  // the most recent last, at most kStepsKept
 };
 
+// A file srmd installed outside its state directory (the boot hook, actors/boot-hook.hpp), with
+// the text it wrote: srmd removes such a file only while it still holds that text.
+struct InstalledFile {
+    std::string path;  // as on the machine: "/etc/modprobe.d/srmd-kmem.conf"
+    std::string content;
+};
+
 struct State {
     std::string boot_id;
     std::uint64_t passes = 0;
     std::optional<StepRecord> in_progress;  // the step srmd was carrying out, with its range
     std::string in_progress_range;
     std::map<std::string, RangeRecord> ranges;
+    std::vector<InstalledFile> installed_files;  // "installed_files"; left out of the file if none
 };
 
 inline constexpr std::size_t kStepsKept = 16;
