@@ -277,6 +277,9 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
     wants += std::string(", mode ") + to_string(rule.mode);
     if (rule.mode == PolicyMode::SystemRam)
         wants += std::string(", zone ") + to_string(rule.zone);
+    if (rule.mode == PolicyMode::SystemRam && rule.memmap_on_memory)
+        wants += std::string(", memmap_on_memory ") + (*rule.memmap_on_memory ? "on" : "off") +
+                 " when kmem binds";
     wants += rule.allow_teardown ? ", teardown allowed" : ", no teardown";
     lines.push_back(wants);
 

@@ -57,12 +57,14 @@ void plan_system_ram(const RangeFacts& facts, const RangeDax& dax, int group, Ra
     if (dax.driver.empty()) {
         intent.add_bind(group, Action::EnableDax, dax.device, id, DaxMode::SystemRam,
                         why + ": bind it to kmem, which hot-adds its memory");
+        intent.steps.back().step.memmap_on_memory = facts.desired.memmap_on_memory;
         intent.add_online(
             group, dax.device, id, zone,
             "bring the memory kmem hot-adds for " + dax.device + " online, as " + wants(facts));
     } else if (dax.driver == "device_dax") {
         intent.add_bind(group, Action::ReconfigureDax, dax.device, id, DaxMode::SystemRam,
                         why + ": rebind it from device_dax to kmem");
+        intent.steps.back().step.memmap_on_memory = facts.desired.memmap_on_memory;
         intent.add_online(
             group, dax.device, id, zone,
             "bring the memory kmem hot-adds for " + dax.device + " online, as " + wants(facts));

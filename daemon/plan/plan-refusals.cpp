@@ -332,6 +332,25 @@ class SafetyCheck {
                 return refuse("not-decoded-refused",
                               "srmd would have to " + describe(step) + ", but " + problem.message);
         }
+        if (step.memmap_on_memory.value_or(false)) {
+            if (!device.memmap_on_memory)
+                return refuse("memmap-on-memory-unsupported",
+                              "srmd would have to " + describe(step) +
+                                  " with memmap_on_memory, but " + device.name +
+                                  " has no memmap_on_memory attribute: this kernel (before 6.8) "
+                                  "cannot put the memory map in the memory kmem hot-adds; remove "
+                                  "memmap_on_memory from the rule");
+            const std::string& param = facts_.snapshot.memory.memmap_on_memory_param;
+            if (param == "N" || param == "n" || param == "0")
+                return refuse("memmap-on-memory-unsupported",
+                              "srmd would have to " + describe(step) +
+                                  " with memmap_on_memory, but memory hotplug's memmap_on_memory "
+                                  "is off (memory_hotplug.memmap_on_memory=" +
+                                  param +
+                                  "), so the kernel refuses it (EOPNOTSUPP); boot with "
+                                  "memory_hotplug.memmap_on_memory=1, or remove memmap_on_memory "
+                                  "from the rule");
+        }
         std::uint64_t block = facts_.snapshot.memory.block_size;
         if (block > 0 && whole_blocks(device, block) == 0)
             return refuse("smaller-than-block", "srmd would have to " + describe(step) + ", but " +

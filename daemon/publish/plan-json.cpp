@@ -15,6 +15,8 @@ Json step_to_json(const Step& step) {
         json.set("zone", to_string(*step.zone));
     if (step.mode)
         json.set("mode", to_string(*step.mode));
+    if (step.memmap_on_memory)
+        json.set("memmap_on_memory", *step.memmap_on_memory);
     return json;
 }
 
