@@ -1,5 +1,6 @@
 // The planner's safety rules: of the steps the generators ask for, what may be done. Whatever a
 // generator asks for passes through here, so every rule that protects memory lives in this file.
+#include "ownership/managed-elsewhere.hpp"
 #include "plan/plan-parts.hpp"
 #include "util/format.hpp"
 
@@ -226,6 +227,8 @@ class SafetyCheck {
     // The kernel's own limits and the rules that protect memory, whatever the policy allows.
     std::optional<Problem> unsafe_reason(const Step& step) const {
         const DeviceState* state = find(step.target);
+        if (std::optional<Problem> elsewhere = managed_elsewhere_refusal(step, state))
+            return elsewhere;
         switch (step.action) {
             case Action::OfflineMemory:
                 if (state && state->online > 0 &&
@@ -275,6 +278,44 @@ class SafetyCheck {
                 break;
         }
         return std::nullopt;
+    }
+
+    // A dax device bound to a driver srmd does not manage (managed-elsewhere.hpp) is never
+    // unbound, and its region or hmem device never taken away, whatever generator asked for it.
+    std::optional<Problem> managed_elsewhere_refusal(const Step& step,
+                                                     const DeviceState* state) const {
+        const DeviceState* foreign = nullptr;
+        switch (step.action) {
+            case Action::OfflineMemory:
+            case Action::OnlineMemory:
+            case Action::ReconfigureDax:
+            case Action::DisableDax:
+            case Action::EnableDax:
+                if (state && managed_elsewhere(state->driver))
+                    foreign = state;
+                break;
+            case Action::DisableRegion:
+            case Action::DestroyRegion:
+            case Action::ReleaseHmem:
+                for (const DeviceState& child : devices_)
+                    if (child.device->parent == step.target && managed_elsewhere(child.driver))
+                        foreign = &child;
+                break;
+            case Action::EnableRegion:
+            case Action::ClaimHmem:
+                break;
+        }
+        if (!foreign)
+            return std::nullopt;
+        return refuse("managed-elsewhere-refused",
+                      "srmd would have to " + describe(step) + ", but " +
+                          managed_elsewhere_words(foreign->device->name, foreign->driver) +
+                          ": whoever bound it manages it, and srmd never touches it; " +
+                          wants_words() + ", so change it by hand if that is right");
+    }
+
+    std::string wants_words() const {
+        return rule_words(facts_.desired) + " wants " + mode_words(facts_.desired);
     }
 
     // Unbinding kmem from online memory leaves the range reserved until reboot, and later binds
