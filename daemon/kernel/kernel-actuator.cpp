@@ -341,7 +341,8 @@ WorkerReport run_step(StepContext& context, const Step& step) {
         case Action::EnableDax: {
             if (!step.mode)
                 return fail(EINVAL, dax_devices + step.target, "enable-dax step without a mode");
-            if (!context.reader.exists(dax_devices + step.target + "/driver")) {
+            if (step.memmap_on_memory &&
+                !context.reader.exists(dax_devices + step.target + "/driver")) {
                 WorkerReport memmap = write_memmap_on_memory(context, step);
                 if (!memmap.ok)
                     return memmap;
