@@ -31,6 +31,7 @@ case $(vmtest_stage) in
     start_srmd_with exclusive72
     wait_settled "srmd settles" 0 not-converged
     expect_exists "srmd installed the boot hook" $hook
+    # shellcheck disable=SC2016 # $CMDLINE_OPTS is modprobe's, written as it is
     check "the hook loads kmem through srmd-kmem-hook" \
         grep -qx 'install kmem /usr/libexec/srmd/srmd-kmem-hook $CMDLINE_OPTS' $hook
     expect_eq "bus: BootHook" "$(bus_manager BootHook)" '"installed"'
