@@ -206,6 +206,23 @@ WorkerReport enable_dax(StepContext& context, const std::string& target, DaxMode
     return WorkerReport::success();
 }
 
+// The step's memmap_on_memory, written while kmem does not hold the device (the kernel refuses a
+// change then, EBUSY). A device without the attribute (before 6.8) needs nothing for "off"; the
+// planner refuses "on" there.
+WorkerReport write_memmap_on_memory(StepContext& context, const Step& step) {
+    if (!step.memmap_on_memory || step.mode != DaxMode::SystemRam)
+        return WorkerReport::success();
+    const std::string path = dax_devices + step.target + "/memmap_on_memory";
+    if (!*step.memmap_on_memory && !context.reader.exists(path))
+        return WorkerReport::success();
+    WriteResult result = context.writer.write(path, *step.memmap_on_memory ? "1" : "0");
+    if (!result.ok)
+        return fail(result.error, result.path,
+                    "writing memmap_on_memory of " + step.target +
+                        " failed: " + std::strerror(result.error));
+    return WorkerReport::success();
+}
+
 WorkerReport disable_dax(StepContext& context, const std::string& target) {
     WorkerReport report = refuse_if_online(context.reader, {target}, "unbind " + target);
     if (!report.ok)
@@ -232,6 +249,9 @@ WorkerReport reconfigure_dax(StepContext& context, const Step& step) {
         if (!report.ok)
             return report;
     }
+    report = write_memmap_on_memory(context, step);
+    if (!report.ok)
+        return report;
     // The context enumerated the device bound; libdaxctl reads the driver link afresh when it
     // binds, so the same handle serves.
     return enable_dax(context, step.target, *step.mode);
@@ -319,10 +339,17 @@ WorkerReport run_step(StepContext& context, const Step& step) {
             return offline_memory(context, step);
         case Action::OnlineMemory:
             return online_memory(context, step);
-        case Action::EnableDax:
+        case Action::EnableDax: {
             if (!step.mode)
                 return fail(EINVAL, dax_devices + step.target, "enable-dax step without a mode");
+            if (step.memmap_on_memory &&
+                !context.reader.exists(dax_devices + step.target + "/driver")) {
+                WorkerReport memmap = write_memmap_on_memory(context, step);
+                if (!memmap.ok)
+                    return memmap;
+            }
             return enable_dax(context, step.target, *step.mode);
+        }
         case Action::DisableDax:
             return disable_dax(context, step.target);
         case Action::ReconfigureDax:

@@ -59,6 +59,9 @@ struct Step {
     std::optional<Zone> zone;  // OnlineMemory: the zone to online into (nullopt: kernel's choice)
     std::optional<DaxMode> mode;       // ReconfigureDax, EnableDax
     std::optional<RegionSpec> create;  // CreateRegion
+    // ReconfigureDax, EnableDax to system-ram: written to the device's memmap_on_memory before
+    // kmem binds it (the kernel refuses a change while kmem holds it); nullopt: left alone.
+    std::optional<bool> memmap_on_memory;
 };
 
 struct RangePlan {

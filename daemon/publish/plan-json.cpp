@@ -34,6 +34,8 @@ Json step_to_json(const Step& step) {
         create.set("type", spec.type);
         json.set("create", std::move(create));
     }
+    if (step.memmap_on_memory)
+        json.set("memmap_on_memory", *step.memmap_on_memory);
     return json;
 }
 

@@ -127,6 +127,9 @@ struct DaxDevice {
     int target_node = -1;
     std::uint64_t align = 0;
     std::string driver;  // "kmem", "device_dax", other, or "" when unbound
+    // memmap_on_memory (Linux 6.8+): kmem puts the memory map of what it hot-adds in that memory
+    // itself. nullopt when the kernel has no such attribute.
+    std::optional<bool> memmap_on_memory;
 };
 
 struct MemoryBlock {
@@ -146,6 +149,9 @@ struct MemoryInfo {
     std::uint64_t block_size = 0;
     std::string auto_online_blocks;   // "offline", "online", "online_kernel", "online_movable"
     std::vector<MemoryBlock> blocks;  // sorted by id
+    // /sys/module/memory_hotplug/parameters/memmap_on_memory ("Y", "N", "force"); "" when absent.
+    // Without it on, the kernel refuses memmap_on_memory on a dax device (EOPNOTSUPP).
+    std::string memmap_on_memory_param;
 };
 
 // HMAT access class attributes (accessN/initiators/...).

@@ -129,6 +129,16 @@ Json state_to_json(const State& state) {
         }
         j.set("created_regions", std::move(created));
     }
+    if (!state.installed_files.empty()) {
+        Json files = Json::array();
+        for (const InstalledFile& file : state.installed_files) {
+            Json f = Json::object();
+            f.set("path", file.path);
+            f.set("content", file.content);
+            files.push(std::move(f));
+        }
+        j.set("installed_files", std::move(files));
+    }
     return j;
 }
 
@@ -159,7 +169,9 @@ State state_from_json(const Json& j) {
                 record.steps.push_back(step_from_json(s));
         state.ranges[id] = std::move(record);
     }
-    if (const Json* created = j.find("created_regions"); created && created->is_array())
+    if (const Json* created = j.find("created_regions"); created && !created->is_null()) {
+        if (!created->is_array())
+            throw std::runtime_error("\"created_regions\" is not an array");
         for (const Json& r : created->as_array()) {
             if (!r.is_object())
                 throw std::runtime_error("a created region is not an object");
@@ -172,6 +184,16 @@ State state_from_json(const Json& j) {
             c.time = int_or(r, "time");
             state.created_regions.push_back(std::move(c));
         }
+    }
+    if (const Json* files = j.find("installed_files"); files && !files->is_null()) {
+        if (!files->is_array())
+            throw std::runtime_error("\"installed_files\" is not an array");
+        for (const Json& f : files->as_array()) {
+            if (!f.is_object())
+                throw std::runtime_error("an installed file is not an object");
+            state.installed_files.push_back({need_text(f, "path"), text_or(f, "content")});
+        }
+    }
     return state;
 }
 

@@ -56,6 +56,13 @@ struct CreatedRegion {
     std::int64_t time = 0;
 };
 
+// A file srmd installed outside its state directory (the boot hook, actors/boot-hook.hpp), with
+// the text it wrote: srmd removes such a file only while it still holds that text.
+struct InstalledFile {
+    std::string path;  // as on the machine: "/etc/modprobe.d/srmd-kmem.conf"
+    std::string content;
+};
+
 struct State {
     std::string boot_id;
     std::uint64_t passes = 0;
@@ -63,6 +70,7 @@ struct State {
     std::string in_progress_range;
     std::map<std::string, RangeRecord> ranges;
     std::vector<CreatedRegion> created_regions;  // "created_regions", left out when empty
+    std::vector<InstalledFile> installed_files;  // "installed_files"; left out of the file if none
 };
 
 inline constexpr std::size_t kStepsKept = 16;

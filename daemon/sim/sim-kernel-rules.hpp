@@ -87,6 +87,9 @@ class SimulatedKernel::Session {
     void dax_bind(const std::string& name, const std::string& driver, const std::string& bind_path);
     void dax_unbind(const std::string& name, const std::string& driver,
                     const std::string& unbind_path);
+    // A write to daxX.Y/memmap_on_memory (drivers/dax/bus.c memmap_on_memory_store).
+    void dax_memmap_on_memory(const std::string& name, const std::string& value,
+                              const std::string& path);
     // Kmem bind at device creation: a refusal leaves the device unbound, as a failed probe does.
     void default_kmem_bind(const std::string& name);
     void remove_dax_device(const Dax& dax, const std::string& cause);

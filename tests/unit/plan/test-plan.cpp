@@ -354,7 +354,7 @@ TEST(Plan, DeviceWithoutNodeIsNotOnlined) {
 TEST(Plan, ForeignDriverIsLeftAlone) {
     EXPECT_EQ(render(plan_for(hmem_machine("fsdev_dax"), want(Owner::Hmem, SystemRam, {}, true))),
               "r100000000\n"
-              "  ! foreign-driver\n");
+              "  ! managed-elsewhere-refused\n");
 }
 
 TEST(Plan, ARefusedDeviceKeepsTheStepsBeforeItAndStopsTheRest) {
