@@ -226,14 +226,16 @@ if [ -e "$cxl_devices/mem0" ]; then
 fi
 
 step "under the unit's sandbox: exclusive_onlining takes over onlining, and gives it back"
-# /run/udev/rules.d and /run/srmd are where the take-over writes (the unit's ReadWritePaths=
-# and RuntimeDirectory=); ndctl's 90-daxctl-device.rules (the daxctl package) is the rule masked.
+# /run/udev/rules.d, /run/srmd and /etc/modprobe.d are where the take-over writes (the unit's
+# ReadWritePaths= and RuntimeDirectory=); ndctl's 90-daxctl-device.rules (the daxctl package) is
+# the rule masked; /etc/modprobe.d/srmd-kmem.conf the boot hook, for the next boot.
 # The kernel onlining hot-added memory by itself, as an administrator may have set it: srmd
 # records the value, writes offline, and writes the value back when it gives control back.
 auto=/sys/devices/system/memory/auto_online_blocks
 auto_before=$(cat $auto)
 echo online_movable >$auto
 mask=/run/udev/rules.d/90-daxctl-device.rules
+hook=/etc/modprobe.d/srmd-kmem.conf
 # Settings of later files win: this one sorts after the vendor's 50-default.yaml.
 exclusive=/etc/srmd/policy.d/60-exclusive.yaml
 printf 'version: 1\nsettings:\n  exclusive_onlining: true\n' >$exclusive
@@ -246,12 +248,16 @@ run "systemctl restart srmd (exclusive_onlining: true)" systemctl restart srmd
 check "srmd masked 90-daxctl-device.rules in /run/udev/rules.d" wait_until 60 sh -c "head -n 1 $mask | grep -q '^# masked by srmd:'"
 expect_eq "auto_online_blocks is offline" "$(cat $auto)" offline
 expect_eq "srmd recorded the value it replaced" "$(cat /run/srmd/auto-online-blocks.original 2>&1)" online_movable
+check "srmd installed its boot hook $hook" wait_until 30 sh -c "head -n 1 $hook | grep -q '^# Installed by srmd:' && grep -q '^install kmem ' $hook"
+hook_program=$(sed -n 's/^install kmem \([^ ]*\).*/\1/p' $hook)
+check "... naming the hook program the package installed ($hook_program)" test -x "$hook_program"
 journalctl -u srmd --no-pager --after-cursor="$cursor" -o cat >/tmp/take.out
 sed 's/^/    /' /tmp/take.out
 check "the journal has no error of the take-over" sh -c "! journalctl -u srmd --no-pager --after-cursor='$cursor' -p err -o cat | grep -q ."
 rm -f $exclusive
 run "systemctl reload srmd (exclusive_onlining back to false)" systemctl reload srmd
 check "srmd removed its mask" wait_until 60 test ! -e $mask
+check "srmd removed its boot hook" wait_until 30 test ! -e $hook
 expect_eq "auto_online_blocks is back to online_movable" "$(cat $auto)" online_movable
 echo "$auto_before" >$auto
 
@@ -274,16 +280,18 @@ rm -f /run/systemd/system/srmd.service.d/vmtest-watchdog.conf
 systemctl daemon-reload
 wait_settled "srmd converges after the restart" 0 converged 180
 
-step "the package: dpkg -r stops srmd and leaves memory and this boot's take-over; purge undoes it"
+step "the package: dpkg -r stops srmd, removes the boot hook, leaves memory and this boot's take-over; purge undoes it"
 echo online_movable >$auto
 printf 'version: 1\nsettings:\n  exclusive_onlining: true\n' >$exclusive
 run "systemctl reload srmd (exclusive_onlining: true)" systemctl reload srmd
 check "srmd masked 90-daxctl-device.rules" wait_until 60 sh -c "head -n 1 $mask | grep -q '^# masked by srmd:'"
+check "srmd installed its boot hook" wait_until 30 test -e $hook
 journalctl -u srmd --no-pager -o short-monotonic >/captures/srmd.log 2>&1
 run "dpkg -r srmd" dpkg -r srmd
 check "srmd no longer runs" sh -c "! pidof srmd"
 expect_eq "srmd.service is not active" "$(systemctl is-active srmd)" inactive
 expect_dax_kmem "after dpkg -r" "$dax" Movable
+check "dpkg -r removed the boot hook (its program is gone)" test ! -e $hook
 check "this boot's take-over stays: the mask" test -e $mask
 expect_eq "this boot's take-over stays: auto_online_blocks" "$(cat $auto)" offline
 run "dpkg -P srmd" dpkg -P srmd
