@@ -306,6 +306,7 @@ class SafetyCheck {
                 break;
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 break;
         }
         if (!foreign)
