@@ -56,8 +56,10 @@ std::string boot_hook_text(const std::string& hook_program) {
            "# /sys/devices/system/memory/auto_online_blocks, so that the kernel does not online\n"
            "# kmem's memory in ZONE_NORMAL at boot before srmd runs. See srmd(8), BOOT HOOK.\n"
            "# srmd removes this file when its policy no longer asks for it, unless it was edited.\n"
-           "install kmem " +
-           hook_program + " $CMDLINE_OPTS\n";
+           "# Without the hook (srmd removed), kmem loads as if this file were not here.\n"
+           "install kmem if [ -x " +
+           hook_program + " ]; then " + hook_program +
+           " $CMDLINE_OPTS; else /sbin/modprobe --ignore-install kmem $CMDLINE_OPTS; fi\n";
 }
 
 const char* to_string(BootHookState state) {
