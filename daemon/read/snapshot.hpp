@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "read/iomem.hpp"
+#include "read/kmsg.hpp"
 
 namespace srmd {
 
@@ -173,6 +174,10 @@ struct Snapshot {
     std::vector<DaxDevice> dax_devices;  // sorted by name (region id, then device id)
     MemoryInfo memory;
     std::vector<NumaNode> nodes;  // sorted by id
+    // The kernel log lines a pattern recognises (read/kmsg.hpp), oldest first, at most
+    // kMaxKernelLog; and the sequence number the next read of the log starts from.
+    std::vector<KernelLogLine> kernel_log;
+    std::uint64_t kernel_log_next_seq = 0;
 
     const CxlWindow* window(std::string_view name) const;
     const CxlRegion* region(std::string_view name) const;
