@@ -393,6 +393,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             ranges_ = summary.steps > 0 ? compute_ranges(*snapshot_) : std::move(ranges);
             orphans_ = merge_outcome(ranges_, plan, execution);
             add_outside_problems(ranges_);
+            for (Range& range : ranges_)
+                link_problems_to_kernel_log(range);  // the planner's refusals too
             log_new_problems(previous, ranges_);
             summary.converged = all_converged(policy_, ranges_, *snapshot_);
         }
