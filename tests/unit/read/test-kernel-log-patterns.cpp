@@ -50,7 +50,11 @@ const Case kCases[] = {
      KernelLogMeaning::ProbeFailed, "dax_region0", 0, 0, -12},
     {"7.2", "hmem hmem.6: probe with driver hmem failed with error -12",
      KernelLogMeaning::ProbeFailed, "hmem.6", 0, 0, -12},
-    {"7.2", "kmem dax2.0: could not reserve region [0x110000000-0x14fffffff]",
+    // 7.2 as the guest logged it (srmd72-firmware stage 3): kmem still prints the mapping form.
+    {"7.2", "kmem dax2.0: mapping0: 0x110000000-0x14fffffff could not reserve region",
+     KernelLogMeaning::KmemReserveFailed, "dax2.0", 0x110000000, 0x14fffffff, 0},
+    // kmem's single-range form (kernels between 5.1 and 5.10).
+    {"5.x", "kmem dax2.0: could not reserve region [0x110000000-0x14fffffff]",
      KernelLogMeaning::KmemReserveFailed, "dax2.0", 0x110000000, 0x14fffffff, 0},
     {"7.2", "kmem dax2.0: probe with driver kmem failed with error -16",
      KernelLogMeaning::ProbeFailed, "dax2.0", 0, 0, -16},

@@ -30,22 +30,23 @@ class KmsgTree : public ::testing::Test {
     srmd::test::TempDir dir_;
 };
 
-// The 7.2 guest's lines (srmd72-firmware stage 3), with a line srmd does not care about and a
-// record's dictionary between them.
+// What the 7.2 guest logged at stage 3 of srmd72-firmware (seed [4]; tests/fixtures/kernel-7.2/
+// firmware-sr-larger-than-region/dev/kmsg), with a line srmd does not care about and a record's
+// dictionary, as /dev/kmsg gives them, among them.
 const std::string kSeed4 =
-    "6,1021,3771370,-; pci0000:16: host supports CXL\n"
-    "7,1187,4003643,-;hmem_platform hmem_platform.0: await CXL initial probe: [mem "
+    "6,440,6151432,-; pci0000:16: host supports CXL\n"
+    "7,458,9200800,-;hmem_platform hmem_platform.0: await CXL initial probe: [mem "
     "0x110000000-0x14fffffff flags 0x80000200]\n"
     " SUBSYSTEM=platform\n"
     " DEVICE=+platform:hmem_platform.0\n"
-    "7,1188,4004730,-;hmem_platform hmem_platform.0: CXL did not claim resource, registering: "
+    "7,459,9356425,-;hmem_platform hmem_platform.0: CXL did not claim resource, registering: "
     "[mem 0x110000000-0x14fffffff flags 0x80000200]\n"
-    "3,1201,4512000,-;cxl_dax_region dax_region0: dax_region resource conflict for [mem "
+    "3,460,9566119,-;cxl_dax_region dax_region0: dax_region resource conflict for [mem "
     "0x110000000-0x12fffffff]\n"
-    "3,1202,4512100,-;cxl_dax_region dax_region0: probe with driver cxl_dax_region failed with "
+    "3,461,9566723,-;cxl_dax_region dax_region0: probe with driver cxl_dax_region failed with "
     "error -12\n"
-    "4,1230,5100000,-;kmem dax2.0: could not reserve region [0x110000000-0x14fffffff]\n"
-    "3,1231,5100100,-;kmem dax2.0: probe with driver kmem failed with error -16\n";
+    "4,462,9689791,-;kmem dax2.0: mapping0: 0x110000000-0x14fffffff could not reserve region\n"
+    "3,463,9690233,-;kmem dax2.0: probe with driver kmem failed with error -16\n";
 
 TEST(KmsgRecord, Parses) {
     auto record = srmd::parse_kmsg_record("6,339,5140900,-;NET: Registered protocol family 10");
@@ -70,13 +71,13 @@ TEST_F(KmsgTree, KeepsOnlyRecognisedLinesInOrder) {
     write(kmsg(), kSeed4);
     srmd::KernelLogRead log = read();
     ASSERT_EQ(log.lines.size(), 6u);
-    EXPECT_EQ(log.next_seq, 1232u);
+    EXPECT_EQ(log.next_seq, 464u);
     EXPECT_FALSE(log.overwritten);
-    EXPECT_EQ(log.lines[0].seq, 1187u);
+    EXPECT_EQ(log.lines[0].seq, 458u);
     EXPECT_EQ(log.lines[0].meaning, KernelLogMeaning::HmemAwaitsCxl);
     EXPECT_EQ(log.lines[1].meaning, KernelLogMeaning::HmemRegisters);
     EXPECT_EQ(log.lines[1].level, 7);
-    EXPECT_EQ(log.lines[1].usec, 4004730u);
+    EXPECT_EQ(log.lines[1].usec, 9356425u);
     EXPECT_EQ(log.lines[1].device, "hmem_platform.0");
     EXPECT_EQ(log.lines[2].meaning, KernelLogMeaning::DaxRegionConflict);
     EXPECT_EQ(log.lines[2].level, 3);
@@ -85,19 +86,19 @@ TEST_F(KmsgTree, KeepsOnlyRecognisedLinesInOrder) {
 }
 
 TEST_F(KmsgTree, ReadsIncrementallyBySequence) {
-    write(kmsg(), kSeed4.substr(0, kSeed4.find("3,1201")));
+    write(kmsg(), kSeed4.substr(0, kSeed4.find("3,460")));
     srmd::KernelLogRead first = read();
     ASSERT_EQ(first.lines.size(), 2u);
-    EXPECT_EQ(first.next_seq, 1189u);
-    write(kmsg(), kSeed4.substr(kSeed4.find("3,1201")), true);
+    EXPECT_EQ(first.next_seq, 460u);
+    write(kmsg(), kSeed4.substr(kSeed4.find("3,460")), true);
     srmd::KernelLogRead second = read(first.next_seq);
     ASSERT_EQ(second.lines.size(), 4u);
-    EXPECT_EQ(second.lines[0].seq, 1201u);
-    EXPECT_EQ(second.next_seq, 1232u);
+    EXPECT_EQ(second.lines[0].seq, 460u);
+    EXPECT_EQ(second.next_seq, 464u);
     // Nothing new: nothing read, and the position stays.
     srmd::KernelLogRead third = read(second.next_seq);
     EXPECT_TRUE(third.lines.empty());
-    EXPECT_EQ(third.next_seq, 1232u);
+    EXPECT_EQ(third.next_seq, 464u);
 }
 
 TEST_F(KmsgTree, NoLogIsNoLines) {
@@ -160,21 +161,21 @@ TEST(KernelLog, RecordTextReadsBack) {
 TEST_F(KmsgTree, SnapshotReadsTheLogAndRefreshGoesOn) {
     srmd::test::TreeCopy tree(srmd::test::fixture("kernel-7.2/firmware-sr-larger-than-region"));
     std::filesystem::create_directories(tree.path() + "/dev");
-    write(tree.path() + "/dev/kmsg", kSeed4.substr(0, kSeed4.find("4,1230")));
+    write(tree.path() + "/dev/kmsg", kSeed4.substr(0, kSeed4.find("4,462")));
     srmd::RootReader reader(tree.path());
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     ASSERT_EQ(snapshot.kernel_log.size(), 4u);
-    EXPECT_EQ(snapshot.kernel_log_next_seq, 1203u);
+    EXPECT_EQ(snapshot.kernel_log_next_seq, 462u);
     // The dax region's failed probe borrows the address of its conflict line.
     ASSERT_TRUE(snapshot.kernel_log[3].start);
     EXPECT_EQ(*snapshot.kernel_log[3].start, 0x110000000u);
 
-    write(tree.path() + "/dev/kmsg", kSeed4.substr(kSeed4.find("4,1230")), true);
+    write(tree.path() + "/dev/kmsg", kSeed4.substr(kSeed4.find("4,462")), true);
     srmd::Changes nothing;
     srmd::Snapshot after = srmd::refresh_snapshot(snapshot, reader, nothing);
     ASSERT_EQ(after.kernel_log.size(), 6u);
-    EXPECT_EQ(after.kernel_log[5].seq, 1231u);
-    EXPECT_EQ(after.kernel_log_next_seq, 1232u);
+    EXPECT_EQ(after.kernel_log[5].seq, 463u);
+    EXPECT_EQ(after.kernel_log_next_seq, 464u);
 }
 
 }  // namespace
