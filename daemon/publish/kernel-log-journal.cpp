@@ -1,3 +1,5 @@
+// Logging the kernel's own words: the lines new on a range, and problems with the line that
+// explains them.
 #include "publish/kernel-log-journal.hpp"
 
 #include <algorithm>

@@ -187,7 +187,8 @@ struct Snapshot {
 };
 
 // Reads the whole machine below reader.root(). Optional files that older kernels lack are
-// tolerated; a file that exists but is malformed throws SystemError naming it.
+// tolerated; a file that exists but is malformed throws SystemError naming it. The kernel log
+// (/dev/kmsg below the root) is read from its oldest record; it never makes the read fail.
 Snapshot read_snapshot(const RootReader& reader);
 
 }  // namespace srmd
