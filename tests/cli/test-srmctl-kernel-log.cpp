@@ -73,6 +73,24 @@ TEST_F(SrmctlKernelLog, SimulateJsonCarriesTheLinesAndLinksTheProblems) {
     }
 }
 
+TEST_F(SrmctlKernelLog, PlanLinksTheRefusalsToo) {
+    auto r = run_srmctl({"plan", "--json", "--root", tree_.path(), "--policy-dir",
+                         std::string(std::getenv("SRMD_POLICY")) + "/vendor"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Json doc = Json::parse(r.out);
+    const Json* found = range(doc);
+    ASSERT_NE(found, nullptr) << r.out;
+    bool refusal = false;
+    for (const Json& problem : found->find("problems")->as_array()) {
+        ASSERT_NE(problem.find("kernel_seq"), nullptr) << problem.dump();
+        if (problem.find("code")->as_string() == "committed-region-in-the-way") {
+            refusal = true;
+            EXPECT_EQ(problem.find("kernel_seq")->as_uint(), 460u);
+        }
+    }
+    EXPECT_TRUE(refusal) << r.out;
+}
+
 TEST_F(SrmctlKernelLog, ExplainQuotesTheKernel) {
     auto r = run_srmctl({"explain", kRange, "--root", tree_.path(), "--policy-dir",
                          std::string(std::getenv("SRMD_POLICY")) + "/vendor"});
@@ -101,7 +119,11 @@ TEST_F(SrmctlKernelLog, CaptureKeepsTheLinesItUsed) {
     auto b = run_srmctl({"simulate", "--json", "--root", dest});
     ASSERT_EQ(a.status, 0);
     ASSERT_EQ(b.status, 0) << b.err;
-    EXPECT_TRUE(*range(Json::parse(a.out)) == *range(Json::parse(b.out)));
+    Json doc_a = Json::parse(a.out);
+    Json doc_b = Json::parse(b.out);
+    ASSERT_NE(range(doc_a), nullptr);
+    ASSERT_NE(range(doc_b), nullptr);
+    EXPECT_TRUE(*range(doc_a) == *range(doc_b));
 }
 
 TEST_F(SrmctlKernelLog, NoLogNoCapturedLog) {
