@@ -181,7 +181,9 @@ std::optional<KernelLogLine> recognise_kernel_line(std::string_view message) {
             line.device = region_named(message);
             if (line.device.empty())
                 return std::nullopt;
-            if (message.find("failed to attach ") != std::string_view::npos)
+            // "failed to attach decoder5.0 to region0: -6": the errno after the last ": ".
+            if (message.find("failed to attach ") != std::string_view::npos &&
+                message.rfind(": ") != std::string_view::npos)
                 line.error = error_after(message.substr(message.rfind(": ")), ": ");
             break;
         default:
