@@ -66,6 +66,21 @@ std::string last_pass_words(const srmd::Json& last) {
     return words;
 }
 
+// The BootHook property in words (srmd(8), BOOT HOOK).
+std::string boot_hook_words(const std::string& state) {
+    if (state == "installed")
+        return "installed (/etc/modprobe.d/srmd-kmem.conf: from the next boot on, kmem's memory "
+               "comes up offline and srmd onlines it)";
+    if (state == "off")
+        return "off";
+    if (state == "foreign")
+        return "/etc/modprobe.d/srmd-kmem.conf is not srmd's (written or edited by someone "
+               "else): left as it is";
+    if (state == "failed")
+        return "failed (/etc/modprobe.d/srmd-kmem.conf could not be changed; see the journal)";
+    return state;
+}
+
 std::string status_text(const srmd::Json& p) {
     std::string out = "srmd " + field_text(p, "Version");
     if (field_text(p, "Root") != "/" && field_text(p, "Root") != "-")
@@ -87,6 +102,8 @@ std::string status_text(const srmd::Json& p) {
     out += std::string("Exclusive onlining: ") +
            (field_bool(p, "ExclusiveOnlining") ? "yes (srmd alone onlines memory)" : "no") + "\n";
     out += "auto_online_blocks: " + field_text(p, "AutoOnlineBlocks") + "\n";
+    if (p.find("BootHook"))
+        out += "Boot hook: " + boot_hook_words(field_text(p, "BootHook")) + "\n";
 
     srmd::Json actors =
         actors_as_objects(p.find("CompetingActors") ? *p.find("CompetingActors") : srmd::Json());

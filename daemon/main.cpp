@@ -58,6 +58,7 @@ bool parse_count(const char* text, long long& value) {
 
 int main(int argc, char** argv) {
     srmd::DaemonOptions options;
+    options.kmem_hook = SRMD_KMEM_HOOK;
     std::chrono::milliseconds step_timeout{std::chrono::seconds(120)};
     srmd::SimFaults faults;
     std::string bus = "system";

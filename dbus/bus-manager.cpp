@@ -173,6 +173,14 @@ int get_competing_actors(sd_bus*, const char*, const char*, const char*, sd_bus_
     });
 }
 
+int get_boot_hook(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
+                  void* userdata, sd_bus_error* error) {
+    return guarded(error, [&] {
+        return sd_bus_message_append(
+            reply, "s", to_string(service_of(userdata).daemon().reconciler().boot_hook()));
+    });
+}
+
 int get_last_reconcile(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
                        void* userdata, sd_bus_error* error) {
     return guarded(error, [&] {
@@ -371,6 +379,7 @@ const sd_bus_vtable manager_vtable[] = {
     SD_BUS_PROPERTY("CompetingActors", "a(sssb)", get_competing_actors, 0, 0),
     SD_BUS_PROPERTY("LastReconcile", "a{sv}", get_last_reconcile, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("BootHook", "s", get_boot_hook, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
     SD_BUS_METHOD_WITH_ARGS("GetRanges", SD_BUS_ARGS("a{sv}", options),
                             SD_BUS_RESULT("s", ranges_json), method_get_ranges,
@@ -413,6 +422,7 @@ std::map<std::string, std::string> manager_property_texts(Daemon& daemon) {
     texts["PolicyValid"] = daemon.policy_valid() ? "1" : "0";
     texts["ExclusiveOnlining"] = reconciler.policy().settings.exclusive_onlining ? "1" : "0";
     texts["AutoOnlineBlocks"] = auto_online_blocks(daemon);
+    texts["BootHook"] = to_string(reconciler.boot_hook());
     texts["LastReconcile"] =
         reconciler.last_pass() ? pass_to_json(*reconciler.last_pass()).dump() : "";
     return texts;

@@ -22,6 +22,9 @@ struct Desired {
     // Policy settings that apply to every range.
     bool allow_global = false;  // may srmd do what only a global change achieves (unload cxl_acpi)
     std::string rule;           // the matching rule's label, for reasons
+    // SystemRam only: the dax device's memmap_on_memory to write before kmem binds it; nullopt
+    // leaves the kernel's value.
+    std::optional<bool> memmap_on_memory;
 };
 
 }  // namespace srmd

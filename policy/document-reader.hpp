@@ -16,8 +16,8 @@ inline const int supported_version = 1;
 
 inline const std::vector<std::string> top_keys = {"version", "settings", "rules"};
 inline const std::vector<std::string> settings_keys = {"exclusive_onlining"};
-inline const std::vector<std::string> rule_keys = {"name", "match", "owner",
-                                                   "mode", "zone",  "allow_teardown"};
+inline const std::vector<std::string> rule_keys = {
+    "name", "match", "owner", "mode", "zone", "allow_teardown", "memmap_on_memory"};
 inline const std::vector<std::string> match_keys = {
     "start",  "address", "min_size",    "max_size",     "window",
     "region", "serial",  "target_node", "kernel_owner", "soft_reserved"};

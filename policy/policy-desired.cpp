@@ -52,6 +52,8 @@ std::optional<Desired> desired_for(const Policy& policy, const Range& range,
     // one; the planner says so where a range would need it.
     desired.allow_global = false;
     desired.rule = rule.label();
+    if (rule.mode == PolicyMode::SystemRam)
+        desired.memmap_on_memory = rule.memmap_on_memory;
     return desired;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ownership/managed-elsewhere.hpp"
 #include "util/format.hpp"
 
 namespace srmd {
@@ -215,6 +216,12 @@ std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRul
                 gaps.push_back(
                     {std::string("mode is ") + to_string(range.mode) + "; the rule wants devdax",
                      range.mode == RangeMode::SystemRam});
+            // The range counts as devdax, but not as srmd's devdax: device_dax does not hold it.
+            for (const RangeDax& dax : range.dax)
+                if (managed_elsewhere(dax.driver))
+                    gaps.push_back({managed_elsewhere_words(dax.device, dax.driver) +
+                                        "; the rule wants device_dax, and srmd never touches it",
+                                    true});
             break;
         case PolicyMode::Offline:
             for (const RangeDax& dax : range.dax) {
@@ -226,6 +233,11 @@ std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRul
                     gaps.push_back({dax.device +
                                         " is a devdax device (bound to device_dax); the rule "
                                         "wants no memory in use",
+                                    true});
+                if (managed_elsewhere(dax.driver))
+                    gaps.push_back({managed_elsewhere_words(dax.device, dax.driver) +
+                                        "; the rule wants no memory in use, and srmd never "
+                                        "touches it",
                                     true});
             }
             break;
@@ -283,6 +295,9 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
     wants += std::string(", mode ") + to_string(rule.mode);
     if (rule.mode == PolicyMode::SystemRam)
         wants += std::string(", zone ") + to_string(rule.zone);
+    if (rule.mode == PolicyMode::SystemRam && rule.memmap_on_memory)
+        wants += std::string(", memmap_on_memory ") + (*rule.memmap_on_memory ? "on" : "off") +
+                 " when kmem binds";
     wants += rule.allow_teardown ? ", teardown allowed" : ", no teardown";
     lines.push_back(wants);
 

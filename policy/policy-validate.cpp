@@ -134,6 +134,7 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
     bool mode_valid = false;  // checks that depend on the mode wait for a readable one
     const YamlNode* owner_key = nullptr;
     const YamlNode* teardown_key = nullptr;
+    const YamlNode* memmap_key = nullptr;
     bool has_name = false;
     for (const auto& [key, value] : node.entries) {
         const std::string& name = key.value;
@@ -199,6 +200,13 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
                 ok = false;
             else
                 rule.allow_teardown = *allow;
+        } else if (name == "memmap_on_memory") {
+            memmap_key = &key;
+            std::optional<bool> memmap = read_bool(key, value);
+            if (!memmap)
+                ok = false;
+            else
+                rule.memmap_on_memory = *memmap;
         } else if (!contains(rule_keys, name)) {
             ok = false;  // already reported by check_keys
         }
@@ -217,6 +225,15 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
     if (mode_valid && zone_key && rule.mode != PolicyMode::SystemRam) {
         error(zone_key->position, "'zone' applies only to mode system-ram, and " + called +
                                       " has mode " + to_string(rule.mode));
+        ok = false;
+    }
+    // The attribute says how kmem hot-adds the device's memory: nothing else has memory blocks.
+    if (mode_valid && memmap_key && rule.mode != PolicyMode::SystemRam) {
+        error(memmap_key->position,
+              "'memmap_on_memory' applies only to mode system-ram (it "
+              "says where kmem puts the memory map of the memory it "
+              "hot-adds), and " +
+                  called + " has mode " + to_string(rule.mode));
         ok = false;
     }
     if (mode_valid && rule.mode == PolicyMode::Ignore) {

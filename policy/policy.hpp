@@ -47,6 +47,9 @@ struct PolicyRule {
     PolicyMode mode = PolicyMode::SystemRam;
     PolicyZone zone = PolicyZone::Movable;  // meaningful only with mode SystemRam
     bool allow_teardown = false;
+    // system-ram only: the dax device's memmap_on_memory (Linux 6.8+), written before kmem binds
+    // it; nullopt leaves the kernel's value.
+    std::optional<bool> memmap_on_memory;
 
     // "50-default.yaml:4 default"
     std::string label() const;

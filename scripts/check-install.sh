@@ -19,6 +19,7 @@ rm -f "$dest.log"
 
 expected=(
     /usr/sbin/srmd
+    /usr/libexec/srmd/srmd-kmem-hook
     /usr/bin/srmctl
     /lib/systemd/system/srmd.service
     /usr/share/dbus-1/system.d/org.srmd1.conf

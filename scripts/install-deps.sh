@@ -17,8 +17,8 @@ PACKAGES=(
     # the daemon's integration tests: a private bus, polkit mocked, busctl; xmllint for the install
     # check
     python3-dbusmock libxml2-utils
-    # scripts
-    python3 util-linux
+    # scripts; the Debian package (scripts/build-deb.sh) and its check
+    python3 util-linux dpkg-dev debhelper lintian
     # the VM lane (tests/vm/run): QEMU (upgraded to 10 from bookworm-backports below), and what
     # its initramfs is built from; kexec-tools for the firmware-style regions on 7.2, numactl
     # to use CXL memory in the guest

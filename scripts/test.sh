@@ -18,7 +18,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 # The lanes, in order. Each is a function below that builds, tests, and appends a line
 # "<lane> <passed> <failed>" to $results. Later lanes (VM, integration) are added here.
 # SRMD_LANES="normal asan" runs only those lanes.
-LANES=(lane_layers lane_normal lane_install lane_asan lane_fuzz lane_vm)
+LANES=(lane_layers lane_normal lane_install lane_deb lane_asan lane_fuzz lane_vm)
 if [ -n "${SRMD_LANES:-}" ]; then
     read -ra LANES <<<"$(sed 's/\([a-z]\+\)/lane_\1/g' <<<"$SRMD_LANES")"
 fi
@@ -129,6 +129,17 @@ lane_install() {
     out=$(bash scripts/check-install.sh "$build_dir")
     echo "$out"
     echo "install $(grep -c '^ok ' <<<"$out") $(grep -vc '^ok ' <<<"$out")" >>"$results"
+}
+
+# The Debian package, built from a clean copy of the sources (scripts/build-deb.sh): the build,
+# then lintian with no error. The systemd lane of tests/vm/ installs this .deb.
+lane_deb() {
+    echo "== deb (build-deb)"
+    if bash scripts/build-deb.sh build-deb; then
+        echo "deb 1 0" >>"$results"
+    else
+        echo "deb 0 1" >>"$results"
+    fi
 }
 
 # The real kernel in QEMU (tests/vm/run), with the normal build's srmd and srmctl. Its last line

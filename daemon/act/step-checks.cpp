@@ -75,6 +75,29 @@ bool is_region_action(Action action) {
            action == Action::DestroyRegion;
 }
 
+// The region a create-region step made (or was to make): the one under its root decoder at the
+// address the spec names.
+const CxlRegion* created_region(const Step& step, const Snapshot& snapshot) {
+    if (!step.create)
+        return nullptr;
+    for (const CxlRegion& region : snapshot.regions)
+        if (region.window == step.create->root_decoder && region.start &&
+            *region.start == step.create->start)
+            return &region;
+    return nullptr;
+}
+
+// Regions under the step's root decoder that `before` did not have: what a create-region step
+// left behind, wherever the kernel placed it.
+std::vector<const CxlRegion*> new_regions(const Step& step, const Snapshot& before,
+                                          const Snapshot& now) {
+    std::vector<const CxlRegion*> found;
+    for (const CxlRegion& region : now.regions)
+        if (region.window == step.target && !before.region(region.name))
+            found.push_back(&region);
+    return found;
+}
+
 const char* driver_for(DaxMode mode) {
     return mode == DaxMode::SystemRam ? "kmem" : "device_dax";
 }
@@ -155,6 +178,26 @@ Check verify(const Step& step, const Snapshot& s) {
                 return pass();
         }
     }
+    if (step.action == Action::CreateRegion) {
+        if (!step.create)
+            return fail_check("/sys/bus/cxl/devices/" + t, "create-region step without a spec");
+        const RegionSpec& spec = *step.create;
+        const CxlRegion* region = created_region(step, s);
+        if (!region)
+            return fail_check("/sys/bus/cxl/devices/" + t,
+                              "no region starts at the expected address under " + t);
+        if (region->size != spec.size)
+            return fail_check(region->path + "/size", region->name + " has the wrong size");
+        if (!region->committed)
+            return fail_check(region->path + "/commit", region->name + " is not committed");
+        if (!region->enabled)
+            return fail_check(region->path + "/driver",
+                              region->name + " is not bound to cxl_region");
+        if (!region->dax_region_enabled)
+            return fail_check(region->path + "/" + region->dax_region,
+                              region->name + "'s dax region did not come up");
+        return pass();
+    }
     if (is_region_action(step.action)) {
         const CxlRegion* region = s.region(t);
         if (step.action == Action::DestroyRegion)
@@ -232,6 +275,14 @@ std::string target_state(const Step& step, const Snapshot& s) {
         DaxMemory memory = memory_of(s, t);
         return dax->driver + " " + std::to_string(memory.blocks) + " " +
                std::to_string(memory.online) + " " + std::to_string(memory.movable);
+    }
+    if (step.action == Action::CreateRegion) {
+        std::string state;
+        for (const CxlRegion& region : s.regions)
+            if (region.window == t)
+                state +=
+                    region.name + (region.enabled ? "+" : "-") + (region.committed ? "c " : "r ");
+        return state.empty() ? "absent" : state;
     }
     if (is_region_action(step.action)) {
         const CxlRegion* region = s.region(t);
@@ -343,6 +394,21 @@ std::vector<Step> inverse(const Step& step, const Snapshot& before, const Snapsh
                 steps.push_back(make_step(Action::ClaimHmem, step));
             break;
         }
+        case Action::CreateRegion:
+            // A region srmd created that did not come up whole, or a later step failed: it was
+            // never memory anyone used, so it goes again (disabled first: destroy refuses an
+            // enabled region).
+            for (const CxlRegion* region : new_regions(step, before, now)) {
+                if (region->enabled) {
+                    offline_first(steps, step,
+                                  dax_devices_of(now, DaxParentKind::Cxl, region->name), now);
+                    steps.push_back(make_step(Action::DisableRegion, step, std::nullopt,
+                                              std::nullopt, region->name));
+                }
+                steps.push_back(make_step(Action::DestroyRegion, step, std::nullopt, std::nullopt,
+                                          region->name));
+            }
+            break;
         case Action::ClaimHmem: {
             const HmemDevice* was = before.hmem_device(t);
             if (was && was->driver != "hmem") {

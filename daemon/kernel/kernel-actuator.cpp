@@ -11,6 +11,7 @@
 
 #include "kernel/device-blocks.hpp"
 #include "kernel/kernel-handles.hpp"
+#include "kernel/region-create.hpp"
 #include "kernel/sysfs-writer.hpp"
 #include "read/root-reader.hpp"
 #include "util/error.hpp"
@@ -205,6 +206,23 @@ WorkerReport enable_dax(StepContext& context, const std::string& target, DaxMode
     return WorkerReport::success();
 }
 
+// The step's memmap_on_memory, written while kmem does not hold the device (the kernel refuses a
+// change then, EBUSY). A device without the attribute (before 6.8) needs nothing for "off"; the
+// planner refuses "on" there.
+WorkerReport write_memmap_on_memory(StepContext& context, const Step& step) {
+    if (!step.memmap_on_memory || step.mode != DaxMode::SystemRam)
+        return WorkerReport::success();
+    const std::string path = dax_devices + step.target + "/memmap_on_memory";
+    if (!*step.memmap_on_memory && !context.reader.exists(path))
+        return WorkerReport::success();
+    WriteResult result = context.writer.write(path, *step.memmap_on_memory ? "1" : "0");
+    if (!result.ok)
+        return fail(result.error, result.path,
+                    "writing memmap_on_memory of " + step.target +
+                        " failed: " + std::strerror(result.error));
+    return WorkerReport::success();
+}
+
 WorkerReport disable_dax(StepContext& context, const std::string& target) {
     WorkerReport report = refuse_if_online(context.reader, {target}, "unbind " + target);
     if (!report.ok)
@@ -231,6 +249,9 @@ WorkerReport reconfigure_dax(StepContext& context, const Step& step) {
         if (!report.ok)
             return report;
     }
+    report = write_memmap_on_memory(context, step);
+    if (!report.ok)
+        return report;
     // The context enumerated the device bound; libdaxctl reads the driver link afresh when it
     // binds, so the same handle serves.
     return enable_dax(context, step.target, *step.mode);
@@ -318,10 +339,17 @@ WorkerReport run_step(StepContext& context, const Step& step) {
             return offline_memory(context, step);
         case Action::OnlineMemory:
             return online_memory(context, step);
-        case Action::EnableDax:
+        case Action::EnableDax: {
             if (!step.mode)
                 return fail(EINVAL, dax_devices + step.target, "enable-dax step without a mode");
+            if (step.memmap_on_memory &&
+                !context.reader.exists(dax_devices + step.target + "/driver")) {
+                WorkerReport memmap = write_memmap_on_memory(context, step);
+                if (!memmap.ok)
+                    return memmap;
+            }
             return enable_dax(context, step.target, *step.mode);
+        }
         case Action::DisableDax:
             return disable_dax(context, step.target);
         case Action::ReconfigureDax:
@@ -336,6 +364,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
             return hmem_write(context, step, "unbind");
         case Action::ClaimHmem:
             return hmem_write(context, step, "bind");
+        case Action::CreateRegion:
+            if (!step.create)
+                return fail(EINVAL, cxl_devices + step.target, "create-region step without a spec");
+            return create_region(context.reader, context.writer, *step.create);
     }
     return fail(EINVAL, step.target, "unknown action");
 }
@@ -345,7 +377,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
 KernelActuator::KernelActuator(KernelActuatorOptions options) : options_(std::move(options)) {}
 
 std::chrono::milliseconds KernelActuator::timeout_for(const Step& step) const {
-    return step.action == Action::OfflineMemory ? options_.offline_timeout : options_.timeout;
+    // Creating a region waits for udev to load dax_cxl and its dax region to bind.
+    return step.action == Action::OfflineMemory || step.action == Action::CreateRegion
+               ? options_.offline_timeout
+               : options_.timeout;
 }
 
 WorkerReport KernelActuator::execute_here(const Step& step) const {

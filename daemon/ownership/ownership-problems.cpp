@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ownership/managed-elsewhere.hpp"
 #include "ownership/ownership-parts.hpp"
 #include "util/format.hpp"
 
@@ -366,6 +367,13 @@ class ProblemFinder {
 
 void add_problems(const Snapshot& snapshot, const RangeParts& parts, Range& range) {
     ProblemFinder(snapshot, parts).add_all(range);
+    for (const RangeDax& dax : range.dax)
+        if (managed_elsewhere(dax.driver))
+            add(range, "managed-elsewhere",
+                managed_elsewhere_words(dax.device, dax.driver) +
+                    ": whoever bound it manages it, and srmd never touches it, whatever the "
+                    "policy says",
+                RangeStatus::Ok);
     for (const Problem& problem : range.problems)
         range.status = std::max(range.status, problem.severity);
 }

@@ -1,5 +1,6 @@
 // Mode steps: bringing the wanted owner's dax devices to system-ram (in a zone), devdax or
 // offline, and whether they already are.
+#include "ownership/managed-elsewhere.hpp"
 #include "plan/plan-parts.hpp"
 #include "util/format.hpp"
 
@@ -57,12 +58,14 @@ void plan_system_ram(const RangeFacts& facts, const RangeDax& dax, int group, Ra
     if (dax.driver.empty()) {
         intent.add_bind(group, Action::EnableDax, dax.device, id, DaxMode::SystemRam,
                         why + ": bind it to kmem, which hot-adds its memory");
+        intent.steps.back().step.memmap_on_memory = facts.desired.memmap_on_memory;
         intent.add_online(
             group, dax.device, id, zone,
             "bring the memory kmem hot-adds for " + dax.device + " online, as " + wants(facts));
     } else if (dax.driver == "device_dax") {
         intent.add_bind(group, Action::ReconfigureDax, dax.device, id, DaxMode::SystemRam,
                         why + ": rebind it from device_dax to kmem");
+        intent.steps.back().step.memmap_on_memory = facts.desired.memmap_on_memory;
         intent.add_online(
             group, dax.device, id, zone,
             "bring the memory kmem hot-adds for " + dax.device + " online, as " + wants(facts));
@@ -162,7 +165,8 @@ bool converged(const RangeFacts& facts) {
     if (desired.mode == Desired::Mode::Offline) {
         // Nothing in use, whoever's device it is.
         for (const RangeDax& dax : facts.range.dax)
-            if (dax.memory.online > 0 || dax.driver == "device_dax")
+            if (dax.memory.online > 0 || dax.driver == "device_dax" ||
+                managed_elsewhere(dax.driver))
                 return false;
         return true;
     }
@@ -184,12 +188,13 @@ bool converged(const RangeFacts& facts) {
 
 void plan_device_mode(const RangeFacts& facts, const RangeDax& dax, int group,
                       RangeIntent& intent) {
-    if (!dax.driver.empty() && dax.driver != "kmem" && dax.driver != "device_dax") {
+    if (managed_elsewhere(dax.driver)) {
         // fsdev_dax and whatever comes next: someone chose it on purpose, and srmd does not know
-        // what unbinding it would break.
-        intent.refuse("foreign-driver", dax.device + " is bound to " + dax.driver +
-                                            ", which srmd does not manage: " + wants(facts) +
-                                            ", so change it by hand if that is right");
+        // what unbinding it would break (managed-elsewhere.hpp).
+        intent.refuse("managed-elsewhere-refused",
+                      managed_elsewhere_words(dax.device, dax.driver) +
+                          ": whoever bound it manages it, and srmd never touches it; " +
+                          wants(facts) + ", so change it by hand if that is right");
         return;
     }
     if (dax.driver == "kmem" && dax.memory.blocks == 0 &&

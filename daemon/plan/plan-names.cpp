@@ -39,6 +39,8 @@ const char* to_string(Action action) {
             return "release-hmem";
         case Action::ClaimHmem:
             return "claim-hmem";
+        case Action::CreateRegion:
+            return "create-region";
     }
     return "offline-memory";
 }

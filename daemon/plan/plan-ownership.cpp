@@ -37,6 +37,8 @@ const RangeDax* range_dax(const RangeFacts& facts, const std::string& name) {
     return nullptr;
 }
 
+}  // namespace
+
 // Offline and unbind every bound dax device of `parent` (a region or an hmem device), so that
 // unbinding the parent takes nothing that is still in use.
 void plan_release_devices(const RangeFacts& facts, const std::string& parent,
@@ -78,6 +80,8 @@ std::vector<const HmemDevice*> hmem_holders(const RangeFacts& facts) {
     return holders;
 }
 
+namespace {
+
 // Whether `region` stands in hmem's way: it has bound devices, its dax region is registered
 // (the kernel allows one dax region per address range), or it covers only part of the range, so
 // that its resource makes hmem's whole-range device fail to reserve its memory.
@@ -94,6 +98,12 @@ bool blocks_hmem(const RangeFacts& facts, const Claimant& claimant, const CxlReg
 
 void take_for_cxl(const RangeFacts& facts, RangeIntent& intent) {
     const CxlRegion* region = containing_region(facts);
+    // No region holds the whole range: recover a committed region's part that lost to hmem (seed
+    // case [4]), or create a region where hmem holds the range (plan-create.cpp).
+    if (!region && plan_partial_for_cxl(facts, intent))
+        return;
+    if (!region && plan_create_for_cxl(facts, intent))
+        return;
     if (!region) {
         intent.refuse("no-region-for-cxl",
                       rule_words(facts.desired) +
@@ -172,9 +182,11 @@ void take_for_hmem(const RangeFacts& facts, RangeIntent& intent) {
                               block.region->name + " decodes " + human_size(block.claimant->size) +
                               " of this " + human_size(facts.range.size) + " range; " + hmem->name +
                               "'s device could only take the whole range if the region were "
-                              "destroyed, which resets the decoders behind that memory. srmd "
-                              "never destroys a committed region: give the range to cxl, or "
-                              "change the firmware's layout");
+                              "destroyed, which resets the decoders behind that memory and "
+                              "leaves hmem's device over addresses no device backs (which srmd "
+                              "would then refuse to online). srmd never destroys a committed "
+                              "region: give the range to cxl (srmd then recovers the region's "
+                              "part), or change the firmware's layout");
             return;
         }
     }

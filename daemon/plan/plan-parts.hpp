@@ -96,5 +96,21 @@ void plan_region_probe(const RangeFacts& facts, const CxlRegion& region, int gro
                        const std::string& why, RangeIntent& intent);
 // Refuse with the global change that handing this range to hmem would take.
 void refuse_needs_global(const RangeFacts& facts, RangeIntent& intent);
+// Offline and unbind every bound dax device of `parent` (a region or an hmem device).
+void plan_release_devices(const RangeFacts& facts, const std::string& parent,
+                          const std::string& why, int group, RangeIntent& intent);
+// Every hmem device that holds something in the range.
+std::vector<const HmemDevice*> hmem_holders(const RangeFacts& facts);
+
+// --- plan-create.cpp ----------------------------------------------------------------------------
+
+// owner: cxl for a range hmem holds in a CXL window where no region exists: release hmem and
+// create a region at the range's address. False when the range is not that case (nothing added);
+// true when it planned the hand-over or refused it.
+bool plan_create_for_cxl(const RangeFacts& facts, RangeIntent& intent);
+// owner: cxl for a range hmem registered whole while a committed region covers part of it and
+// lost the dax region conflict (seed case [4]): release hmem, re-probe the region, and say what
+// stays unusable. False when the range is not that case.
+bool plan_partial_for_cxl(const RangeFacts& facts, RangeIntent& intent);
 
 }  // namespace srmd::plan_detail

@@ -1,5 +1,6 @@
 // The planner's safety rules: of the steps the generators ask for, what may be done. Whatever a
 // generator asks for passes through here, so every rule that protects memory lives in this file.
+#include "ownership/managed-elsewhere.hpp"
 #include "plan/plan-parts.hpp"
 #include "util/format.hpp"
 
@@ -100,6 +101,7 @@ class SafetyCheck {
                 break;
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 break;
         }
     }
@@ -202,6 +204,7 @@ class SafetyCheck {
             case Action::EnableDax:
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 return false;
         }
         return true;
@@ -218,12 +221,16 @@ class SafetyCheck {
                "), so it onlined this memory in ZONE_NORMAL when kmem bound the device at boot; "
                "for movable or devdax from the next boot on, boot with "
                "memhp_default_state=offline, or let srmd alone online memory "
-               "(exclusive_onlining: true in the policy)";
+               "(exclusive_onlining: true in the policy): srmd then installs its boot hook "
+               "/etc/modprobe.d/srmd-kmem.conf, which loads kmem with auto_online_blocks=offline "
+               "so that srmd onlines the memory where the policy says (srmd(8), BOOT HOOK)";
     }
 
     // The kernel's own limits and the rules that protect memory, whatever the policy allows.
     std::optional<Problem> unsafe_reason(const Step& step) const {
         const DeviceState* state = find(step.target);
+        if (std::optional<Problem> elsewhere = managed_elsewhere_refusal(step, state))
+            return elsewhere;
         switch (step.action) {
             case Action::OfflineMemory:
                 if (state && state->online > 0 &&
@@ -270,9 +277,49 @@ class SafetyCheck {
                 return destroy_refusal(step);
             case Action::EnableRegion:
             case Action::ClaimHmem:
+            case Action::CreateRegion:
                 break;
         }
         return std::nullopt;
+    }
+
+    // A dax device bound to a driver srmd does not manage (managed-elsewhere.hpp) is never
+    // unbound, and its region or hmem device never taken away, whatever generator asked for it.
+    std::optional<Problem> managed_elsewhere_refusal(const Step& step,
+                                                     const DeviceState* state) const {
+        const DeviceState* foreign = nullptr;
+        switch (step.action) {
+            case Action::OfflineMemory:
+            case Action::OnlineMemory:
+            case Action::ReconfigureDax:
+            case Action::DisableDax:
+            case Action::EnableDax:
+                if (state && managed_elsewhere(state->driver))
+                    foreign = state;
+                break;
+            case Action::DisableRegion:
+            case Action::DestroyRegion:
+            case Action::ReleaseHmem:
+                for (const DeviceState& child : devices_)
+                    if (child.device->parent == step.target && managed_elsewhere(child.driver))
+                        foreign = &child;
+                break;
+            case Action::EnableRegion:
+            case Action::ClaimHmem:
+            case Action::CreateRegion:
+                break;
+        }
+        if (!foreign)
+            return std::nullopt;
+        return refuse("managed-elsewhere-refused",
+                      "srmd would have to " + describe(step) + ", but " +
+                          managed_elsewhere_words(foreign->device->name, foreign->driver) +
+                          ": whoever bound it manages it, and srmd never touches it; " +
+                          wants_words() + ", so change it by hand if that is right");
+    }
+
+    std::string wants_words() const {
+        return rule_words(facts_.desired) + " wants " + mode_words(facts_.desired);
     }
 
     // Unbinding kmem from online memory leaves the range reserved until reboot, and later binds
@@ -329,6 +376,25 @@ class SafetyCheck {
             if (problem.code == "window-not-decoded")
                 return refuse("not-decoded-refused",
                               "srmd would have to " + describe(step) + ", but " + problem.message);
+        }
+        if (step.memmap_on_memory.value_or(false)) {
+            if (!device.memmap_on_memory)
+                return refuse("memmap-on-memory-unsupported",
+                              "srmd would have to " + describe(step) +
+                                  " with memmap_on_memory, but " + device.name +
+                                  " has no memmap_on_memory attribute: this kernel (before 6.8) "
+                                  "cannot put the memory map in the memory kmem hot-adds; remove "
+                                  "memmap_on_memory from the rule");
+            const std::string& param = facts_.snapshot.memory.memmap_on_memory_param;
+            if (param == "N" || param == "n" || param == "0")
+                return refuse("memmap-on-memory-unsupported",
+                              "srmd would have to " + describe(step) +
+                                  " with memmap_on_memory, but memory hotplug's memmap_on_memory "
+                                  "is off (memory_hotplug.memmap_on_memory=" +
+                                  param +
+                                  "), so the kernel refuses it (EOPNOTSUPP); boot with "
+                                  "memory_hotplug.memmap_on_memory=1, or remove memmap_on_memory "
+                                  "from the rule");
         }
         std::uint64_t block = facts_.snapshot.memory.block_size;
         if (block > 0 && whole_blocks(device, block) == 0)

@@ -123,6 +123,8 @@ std::string describe(const Step& step) {
             return "release " + step.target + " (unbind it from the hmem driver)";
         case Action::ClaimHmem:
             return "bind " + step.target + " to the hmem driver";
+        case Action::CreateRegion:
+            return "create a ram region in " + step.target;
     }
     return step.target;
 }

@@ -7,6 +7,7 @@
 // saying what was refused and why.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,23 @@ enum class Action {
     DestroyRegion,   // target regionZ: reset its decoders and delete it
     ReleaseHmem,     // target hmem.N: unbind from the hmem driver (its dax region goes away)
     ClaimHmem,       // target hmem.N: bind to the hmem driver (it creates its dax region)
+    CreateRegion,    // target decoderX.Y (a root decoder), with create: a ram region, committed
+                     // and bound to cxl_region (plan-create.cpp, kernel/region-create.hpp)
+};
+
+// A ram region to create under a root decoder (a CXL window), as the kernel wants it written
+// through sysfs: the kernel allocates the host physical address itself (the lowest free space in
+// the window that fits), so `start` is where the plan expects it and the step fails when the
+// kernel puts it elsewhere.
+struct RegionSpec {
+    std::string root_decoder;                    // "decoder0.0"
+    std::vector<std::string> endpoint_decoders;  // in the kernel's target order ("decoder2.0")
+    std::vector<std::string> memdevs;            // behind those decoders ("mem0")
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+    int interleave_granularity = 0;  // the root decoder's
+    int interleave_ways = 1;
+    std::string type = "ram";
 };
 
 // The mode a dax device is bound for.
@@ -39,7 +57,11 @@ struct Step {
     std::string range;         // Range id
     std::string reason;        // why, in words
     std::optional<Zone> zone;  // OnlineMemory: the zone to online into (nullopt: kernel's choice)
-    std::optional<DaxMode> mode;  // ReconfigureDax, EnableDax
+    std::optional<DaxMode> mode;       // ReconfigureDax, EnableDax
+    std::optional<RegionSpec> create;  // CreateRegion
+    // ReconfigureDax, EnableDax to system-ram: written to the device's memmap_on_memory before
+    // kmem binds it (the kernel refuses a change while kmem holds it); nullopt: left alone.
+    std::optional<bool> memmap_on_memory;
 };
 
 struct RangePlan {

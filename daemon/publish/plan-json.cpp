@@ -15,6 +15,27 @@ Json step_to_json(const Step& step) {
         json.set("zone", to_string(*step.zone));
     if (step.mode)
         json.set("mode", to_string(*step.mode));
+    if (step.create) {
+        const RegionSpec& spec = *step.create;
+        Json create = Json::object();
+        create.set("root_decoder", spec.root_decoder);
+        Json decoders = Json::array();
+        for (const std::string& decoder : spec.endpoint_decoders)
+            decoders.push(decoder);
+        create.set("endpoint_decoders", std::move(decoders));
+        Json memdevs = Json::array();
+        for (const std::string& memdev : spec.memdevs)
+            memdevs.push(memdev);
+        create.set("memdevs", std::move(memdevs));
+        create.set("start", spec.start);
+        create.set("size", spec.size);
+        create.set("interleave_granularity", spec.interleave_granularity);
+        create.set("interleave_ways", spec.interleave_ways);
+        create.set("type", spec.type);
+        json.set("create", std::move(create));
+    }
+    if (step.memmap_on_memory)
+        json.set("memmap_on_memory", *step.memmap_on_memory);
     return json;
 }
 

@@ -39,6 +39,8 @@ const char* const kWholeTrees[] = {
     "/sys/bus/nd",
     "/sys/bus/memory",
     "/sys/bus/node",
+    // The memory hotplug parameters: memmap_on_memory decides whether a dax device may use it.
+    "/sys/module/memory_hotplug/parameters",
 };
 
 const std::string kDevices = "/sys/devices/";

@@ -52,6 +52,9 @@ CxlWindow read_window(const DeviceDir& dir, std::string name) {
     window.cap_pmem = dir.optional_bool("cap_pmem").value_or(false);
     window.locked = dir.optional_bool("locked").value_or(false);
     window.interleave_ways = static_cast<int>(dir.optional_number("interleave_ways").value_or(0));
+    window.interleave_granularity =
+        static_cast<int>(dir.optional_number("interleave_granularity").value_or(0));
+    window.can_create_ram = window.cap_ram && dir.reader.exists(dir.path + "/create_ram_region");
     return window;
 }
 
@@ -63,6 +66,24 @@ std::string memdev_of_endpoint_decoder(const RootReader& reader, const std::stri
         return "";
     std::string endpoint(dir_name(reader.canonical(path)));
     return reader.link_name(endpoint + "/uport").value_or("");
+}
+
+CxlEndpointDecoder read_endpoint_decoder(const RootReader& reader, const DeviceDir& dir,
+                                         std::string name) {
+    CxlEndpointDecoder decoder;
+    decoder.memdev = memdev_of_endpoint_decoder(reader, name);
+    decoder.name = std::move(name);
+    decoder.path = dir.path;
+    decoder.mode = dir.optional("mode").value_or("");
+    decoder.dpa_size = dir.optional_number("dpa_size").value_or(0);
+    std::uint64_t dpa =
+        dir.optional_number("dpa_resource").value_or(std::numeric_limits<std::uint64_t>::max());
+    if (dpa != std::numeric_limits<std::uint64_t>::max())
+        decoder.dpa_resource = dpa;
+    decoder.size = dir.optional_number("size").value_or(0);
+    decoder.region = dir.optional("region").value_or("");
+    decoder.locked = dir.optional_bool("locked").value_or(false);
+    return decoder;
 }
 
 CxlRegion read_region(const RootReader& reader, const DeviceDir& dir, std::string name) {
@@ -154,6 +175,7 @@ void read_cxl(const RootReader& reader, Snapshot& snapshot) {
                 snapshot.windows.push_back(read_window(dir, name));
             } else if (devtype ? *devtype == "cxl_decoder_endpoint"
                                : is_numbered(base_name(dir_name(dir.path)), "endpoint")) {
+                snapshot.endpoint_decoders.push_back(read_endpoint_decoder(reader, dir, name));
                 std::uint64_t size = dir.optional_number("size").value_or(0);
                 if (size > 0)
                     snapshot.decoded.push_back({name, memdev_of_endpoint_decoder(reader, name),
@@ -171,6 +193,9 @@ void read_cxl(const RootReader& reader, Snapshot& snapshot) {
               [](const CxlRegion& a, const CxlRegion& b) { return numbered_less(a.name, b.name); });
     std::sort(snapshot.decoded.begin(), snapshot.decoded.end(),
               [](const CxlDecoded& a, const CxlDecoded& b) { return a.start < b.start; });
+    std::sort(
+        snapshot.endpoint_decoders.begin(), snapshot.endpoint_decoders.end(),
+        [](const CxlEndpointDecoder& a, const CxlEndpointDecoder& b) { return a.name < b.name; });
     std::sort(snapshot.memdevs.begin(), snapshot.memdevs.end(),
               [](const CxlMemdev& a, const CxlMemdev& b) { return numbered_less(a.name, b.name); });
 }

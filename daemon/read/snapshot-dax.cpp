@@ -6,6 +6,7 @@
 #include "read/root-reader.hpp"
 #include "read/snapshot-parts.hpp"
 #include "read/sysfs-values.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -75,6 +76,8 @@ DaxDevice read_dax_device(const RootReader& reader, std::string name, std::strin
         device.target_node =
             static_cast<int>(parse_signed(*node, reader.host_path(dir + "/target_node")));
     device.driver = reader.link_name(dir + "/driver").value_or("");
+    if (std::optional<std::string> memmap = reader.read_attr_optional(dir + "/memmap_on_memory"))
+        device.memmap_on_memory = trim(*memmap) == "1";
 
     std::vector<std::string> mappings;
     for (const std::string& entry : reader.list(dir))

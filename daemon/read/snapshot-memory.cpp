@@ -214,6 +214,9 @@ void read_memory(const RootReader& reader, Snapshot& snapshot) {
         throw SystemError(reader.host_path(kMemory + "block_size_bytes"), "block size is zero");
     memory.auto_online_blocks =
         reader.read_attr_optional(kMemory + "auto_online_blocks").value_or("");
+    memory.memmap_on_memory_param =
+        reader.read_attr_optional("/sys/module/memory_hotplug/parameters/memmap_on_memory")
+            .value_or("");
 
     std::unordered_map<std::uint64_t, int> node_of_block = read_block_nodes(reader, snapshot.nodes);
     for (const std::string& entry : reader.list(kMemory)) {

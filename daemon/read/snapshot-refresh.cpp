@@ -174,6 +174,7 @@ Snapshot refresh_snapshot(const Snapshot& previous, const RootReader& reader,
         snapshot.regions = previous.regions;
         snapshot.decoded = previous.decoded;
         snapshot.memdevs = previous.memdevs;
+        snapshot.endpoint_decoders = previous.endpoint_decoders;
     }
     if (changes.cxl || changes.dax) {
         read_dax(reader, snapshot);

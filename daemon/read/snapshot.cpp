@@ -84,6 +84,10 @@ const CxlMemdev* Snapshot::memdev(std::string_view name) const {
     return find_named(memdevs, name);
 }
 
+const CxlEndpointDecoder* Snapshot::endpoint_decoder(std::string_view name) const {
+    return find_named(endpoint_decoders, name);
+}
+
 Snapshot read_snapshot(const RootReader& reader) {
     Snapshot snapshot;
     snapshot.root = reader.root().empty() ? "/" : reader.root();

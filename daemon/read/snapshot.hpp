@@ -25,6 +25,23 @@ struct CxlWindow {
     bool cap_pmem = false;
     bool locked = false;
     int interleave_ways = 0;
+    int interleave_granularity = 0;  // 0 when the kernel shows none
+    // The root decoder has a create_ram_region attribute: a ram region can be created under it
+    // through sysfs (6.5 and later, a window with ram capability).
+    bool can_create_ram = false;
+};
+
+// An endpoint decoder of a memdev, whatever its state: what region creation picks from.
+struct CxlEndpointDecoder {
+    std::string name;    // "decoder2.0"
+    std::string path;    // canonical sysfs directory
+    std::string memdev;  // "mem0", "" when its endpoint names none
+    std::string mode;    // "ram", "pmem", "none", "mixed"; "" when absent
+    std::uint64_t dpa_size = 0;
+    std::optional<std::uint64_t> dpa_resource;  // nullopt when no DPA is allocated (all ones)
+    std::uint64_t size = 0;                     // HPA size decoded, 0 when not programmed
+    std::string region;                         // "region0" when attached to one, else ""
+    bool locked = false;
 };
 
 struct CxlRegion {
@@ -111,6 +128,9 @@ struct DaxDevice {
     int target_node = -1;
     std::uint64_t align = 0;
     std::string driver;  // "kmem", "device_dax", other, or "" when unbound
+    // memmap_on_memory (Linux 6.8+): kmem puts the memory map of what it hot-adds in that memory
+    // itself. nullopt when the kernel has no such attribute.
+    std::optional<bool> memmap_on_memory;
 };
 
 struct MemoryBlock {
@@ -130,6 +150,9 @@ struct MemoryInfo {
     std::uint64_t block_size = 0;
     std::string auto_online_blocks;   // "offline", "online", "online_kernel", "online_movable"
     std::vector<MemoryBlock> blocks;  // sorted by id
+    // /sys/module/memory_hotplug/parameters/memmap_on_memory ("Y", "N", "force"); "" when absent.
+    // Without it on, the kernel refuses memmap_on_memory on a dax device (EOPNOTSUPP).
+    std::string memmap_on_memory_param;
 };
 
 // HMAT access class attributes (accessN/initiators/...).
@@ -173,7 +196,8 @@ struct Snapshot {
     std::vector<DaxRegion> dax_regions;  // sorted by id
     std::vector<DaxDevice> dax_devices;  // sorted by name (region id, then device id)
     MemoryInfo memory;
-    std::vector<NumaNode> nodes;  // sorted by id
+    std::vector<NumaNode> nodes;                        // sorted by id
+    std::vector<CxlEndpointDecoder> endpoint_decoders;  // every endpoint decoder, sorted by name
     // The kernel log lines a pattern recognises (read/kmsg.hpp), oldest first, at most
     // kMaxKernelLog; and the sequence number the next read of the log starts from.
     std::vector<KernelLogLine> kernel_log;
@@ -184,6 +208,7 @@ struct Snapshot {
     const HmemDevice* hmem_device(std::string_view name) const;
     const DaxDevice* dax_device(std::string_view name) const;
     const CxlMemdev* memdev(std::string_view name) const;
+    const CxlEndpointDecoder* endpoint_decoder(std::string_view name) const;
 };
 
 // Reads the whole machine below reader.root(). Optional files that older kernels lack are

@@ -142,6 +142,7 @@ void Daemon::setup() {
     settings.state_path = ec ? "" : state_path_;
     settings.act = !options_.dry_run;
     settings.backoff = options_.backoff;
+    settings.kmem_hook = options_.kmem_hook;
     reconciler_ = std::make_unique<Reconciler>(RootReader(options_.root), *actuator_, settings);
 
     std::string warning = reconciler_->load_state();

@@ -34,6 +34,7 @@ struct DaemonOptions {
     bool dry_run = false;          // plan and report, never act
     bool until_converged = false;  // exit once nothing is pending and a pass did nothing
     Backoff backoff;
+    std::string kmem_hook;  // the boot hook's program (SRMD_KMEM_HOOK); "": no boot hook
 };
 
 // A source is disabled as well as released: it must not fire once its owner has gone.

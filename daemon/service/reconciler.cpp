@@ -1,5 +1,6 @@
 #include "service/reconciler.hpp"
 
+#include "service/created-regions.hpp"
 #include "service/outside-changes.hpp"
 
 #include <algorithm>
@@ -106,6 +107,12 @@ Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
             if (const CxlRegion* region = snapshot.region(step.target); region && region->start)
                 add_blocks(changes, snapshot, *region->start, region->size);
             break;
+        case Action::CreateRegion:
+            changes.cxl = true;
+            changes.dax = true;
+            if (step.create)
+                add_blocks(changes, snapshot, step.create->start, step.create->size);
+            break;
         case Action::ReleaseHmem:
         case Action::ClaimHmem:
             if (const HmemDevice* hmem = snapshot.hmem_device(step.target); hmem && hmem->start)
@@ -139,6 +146,8 @@ std::string Reconciler::load_state() {
             record.failures = 0;
             record.retry_after = 0;
         }
+        // Regions srmd created do not outlive the boot, and their names are the old boot's.
+        state_.created_regions.clear();
         state_.boot_id = boot_id;
     }
     // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
@@ -176,6 +185,7 @@ void Reconciler::take_control() {
             std::string("competing actor: ") + actor.what + where,
             {{"SRMD_ACTOR", to_string(actor.kind)}, {"SRMD_PATH", actor.path}});
     }
+    keep_boot_hook(exclusive);
     if (!settings_.act)
         return;
     ControlPlan plan = plan_take_control(actors_, exclusive, read_recorded_auto_online(reader_));
@@ -189,6 +199,43 @@ void Reconciler::take_control() {
         snapshot_ = read_snapshot(reader_);
         actors_ = find_competing_actors(reader_, *snapshot_);
     }
+}
+
+// The boot hook follows the policy like the rest of taking control, but lasts across boots: what
+// srmd wrote is recorded in the state file, so that it removes only its own file.
+void Reconciler::keep_boot_hook(bool exclusive) {
+    if (settings_.kmem_hook.empty())
+        return;
+    auto recorded_it =
+        std::find_if(state_.installed_files.begin(), state_.installed_files.end(),
+                     [](const InstalledFile& file) { return file.path == kBootHookPath; });
+    std::optional<std::string> recorded;
+    if (recorded_it != state_.installed_files.end())
+        recorded = recorded_it->content;
+    BootHookResult result =
+        apply_boot_hook(reader_.root(), exclusive, settings_.kmem_hook, recorded, settings_.act);
+    if (result.state == BootHookState::Foreign && boot_hook_ != BootHookState::Foreign)
+        log(exclusive ? LogLevel::Warning : LogLevel::Notice,
+            std::string(kBootHookPath) +
+                " is not srmd's (written or edited by someone else): srmd leaves it as it is" +
+                (exclusive ? "; without srmd's hook the kernel may online kmem's memory at boot "
+                             "before srmd runs"
+                           : ""),
+            {{"SRMD_PATH", kBootHookPath}});
+    boot_hook_ = result.state;
+    for (const std::string& done : result.done)
+        log_notice(done, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"},
+                          {"SRMD_PATH", kBootHookPath}});
+    for (const std::string& error : result.errors)
+        log_error(error, {{"SRMD_ACTION", exclusive ? "take-control" : "give-back-control"},
+                          {"SRMD_PATH", kBootHookPath}});
+    if (!settings_.act || recorded == result.recorded)
+        return;
+    if (recorded_it != state_.installed_files.end())
+        state_.installed_files.erase(recorded_it);
+    if (result.recorded)
+        state_.installed_files.push_back({kBootHookPath, *result.recorded});
+    save();
 }
 
 void Reconciler::save() {
@@ -381,6 +428,8 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
                 snapshot_.reset();
             }
             record_outcome(execution);
+            note_created_regions(state_, execution, snapshot_ ? &*snapshot_ : nullptr,
+                                 unix_seconds());
         }
         summary.stopped = execution.stopped;
         for (const AppliedStep& a : execution.applied) {

@@ -17,6 +17,7 @@
 
 #include "act/actuator.hpp"
 #include "act/executor.hpp"
+#include "actors/boot-hook.hpp"
 #include "actors/competing-actors.hpp"
 #include "ownership/ownership.hpp"
 #include "plan/plan.hpp"
@@ -43,6 +44,9 @@ struct ReconcilerSettings {
     std::string state_path;  // "" keeps no state (tests that do not care)
     bool act = true;         // false: plan and report, never touch the machine (--dry-run)
     Backoff backoff;
+    // The program the boot hook names (SRMD_KMEM_HOOK); "" leaves /etc/modprobe.d alone (tests
+    // that do not care). actors/boot-hook.hpp.
+    std::string kmem_hook;
 };
 
 class Reconciler {
@@ -69,6 +73,8 @@ class Reconciler {
     const std::vector<Range>& ranges() const { return ranges_; }
     // What else onlines memory, as found by the last full read or policy change.
     const std::vector<CompetingActor>& competing_actors() const { return actors_; }
+    // The boot hook as the last full read or policy change left it (actors/boot-hook.hpp).
+    BootHookState boot_hook() const { return boot_hook_; }
     // Problems of ranges that went away during the last pass.
     const std::vector<Problem>& orphan_problems() const { return orphans_; }
     const std::optional<PassSummary>& last_pass() const { return last_; }
@@ -88,6 +94,7 @@ class Reconciler {
     void record_outcome(const Execution& execution);
     void save();
     void take_control();
+    void keep_boot_hook(bool exclusive);
     void note_outside_changes(const std::vector<Range>& now);
     void add_outside_problems(std::vector<Range>& ranges) const;
     void hold_for_other_hand(Plan& plan) const;
@@ -113,6 +120,7 @@ class Reconciler {
     };
     std::map<std::string, OutsideRecord> outside_;
     bool policy_changed_ = true;  // the next pass looks at competing actors again
+    BootHookState boot_hook_ = BootHookState::Off;
 };
 
 // What reading again must cover after `step` on a machine that looked like `snapshot`: its device

@@ -115,6 +115,30 @@ Json state_to_json(const State& state) {
         ranges.append(id, std::move(r));
     }
     j.set("ranges", std::move(ranges));
+    if (!state.created_regions.empty()) {
+        Json created = Json::array();
+        for (const CreatedRegion& c : state.created_regions) {
+            Json r = Json::object();
+            r.set("name", c.name);
+            r.set("root_decoder", c.root_decoder);
+            r.set("start", static_cast<unsigned long long>(c.start));
+            r.set("size", static_cast<unsigned long long>(c.size));
+            r.set("range", c.range);
+            r.set("time", static_cast<long long>(c.time));
+            created.push(std::move(r));
+        }
+        j.set("created_regions", std::move(created));
+    }
+    if (!state.installed_files.empty()) {
+        Json files = Json::array();
+        for (const InstalledFile& file : state.installed_files) {
+            Json f = Json::object();
+            f.set("path", file.path);
+            f.set("content", file.content);
+            files.push(std::move(f));
+        }
+        j.set("installed_files", std::move(files));
+    }
     return j;
 }
 
@@ -144,6 +168,31 @@ State state_from_json(const Json& j) {
             for (const Json& s : steps->as_array())
                 record.steps.push_back(step_from_json(s));
         state.ranges[id] = std::move(record);
+    }
+    if (const Json* created = j.find("created_regions"); created && !created->is_null()) {
+        if (!created->is_array())
+            throw std::runtime_error("\"created_regions\" is not an array");
+        for (const Json& r : created->as_array()) {
+            if (!r.is_object())
+                throw std::runtime_error("a created region is not an object");
+            CreatedRegion c;
+            c.name = text_or(r, "name");
+            c.root_decoder = text_or(r, "root_decoder");
+            c.start = count_or_zero(r, "start");
+            c.size = count_or_zero(r, "size");
+            c.range = text_or(r, "range");
+            c.time = int_or(r, "time");
+            state.created_regions.push_back(std::move(c));
+        }
+    }
+    if (const Json* files = j.find("installed_files"); files && !files->is_null()) {
+        if (!files->is_array())
+            throw std::runtime_error("\"installed_files\" is not an array");
+        for (const Json& f : files->as_array()) {
+            if (!f.is_object())
+                throw std::runtime_error("an installed file is not an object");
+            state.installed_files.push_back({need_text(f, "path"), text_or(f, "content")});
+        }
     }
     return state;
 }

@@ -45,12 +45,32 @@ struct RangeRecord {
     std::vector<StepRecord> steps;  // the most recent last, at most kStepsKept
 };
 
+// A CXL region srmd created (a create-region step that succeeded), until srmd destroys it or
+// the machine reboots (such a region does not outlive the boot; its name is this boot's).
+struct CreatedRegion {
+    std::string name;          // "region0"; "" until a reading of the machine named it
+    std::string root_decoder;  // "decoder0.0"
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+    std::string range;  // the Range it was created for
+    std::int64_t time = 0;
+};
+
+// A file srmd installed outside its state directory (the boot hook, actors/boot-hook.hpp), with
+// the text it wrote: srmd removes such a file only while it still holds that text.
+struct InstalledFile {
+    std::string path;  // as on the machine: "/etc/modprobe.d/srmd-kmem.conf"
+    std::string content;
+};
+
 struct State {
     std::string boot_id;
     std::uint64_t passes = 0;
     std::optional<StepRecord> in_progress;  // the step srmd was carrying out, with its range
     std::string in_progress_range;
     std::map<std::string, RangeRecord> ranges;
+    std::vector<CreatedRegion> created_regions;  // "created_regions", left out when empty
+    std::vector<InstalledFile> installed_files;  // "installed_files"; left out of the file if none
 };
 
 inline constexpr std::size_t kStepsKept = 16;

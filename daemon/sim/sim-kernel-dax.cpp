@@ -112,6 +112,39 @@ void SimulatedKernel::Session::block_state(std::uint64_t id, const std::string& 
 
 // --- dax devices
 
+// The kernel's rules (drivers/dax/bus.c memmap_on_memory_store, 6.8+): kstrtobool's words; "on"
+// only while memory hotplug's memmap_on_memory parameter is on (EOPNOTSUPP); no change while kmem
+// holds the device (EBUSY); writing the value it has always succeeds. A tree without the parameter
+// file does not say it is off.
+void SimulatedKernel::Session::dax_memmap_on_memory(const std::string& name,
+                                                    const std::string& value,
+                                                    const std::string& path) {
+    std::optional<Dax> found = find_dax(name);
+    if (!found)
+        fail(ENOENT, path, "no dax device " + name);
+    const std::string attr = found->dir + "/memmap_on_memory";
+    std::optional<std::string> now = tree_.read_attr(attr);
+    if (!now)
+        fail(ENOENT, path, "this kernel has no memmap_on_memory attribute (before 6.8)");
+    std::string word = trim(value);
+    std::optional<bool> wanted;
+    if (word == "1" || word == "y" || word == "Y" || word == "on" || word == "true")
+        wanted = true;
+    else if (word == "0" || word == "n" || word == "N" || word == "off" || word == "false")
+        wanted = false;
+    if (!wanted)
+        fail(EINVAL, path, quote_value(value) + " is not a boolean");
+    std::string param =
+        tree_.read_attr("sys/module/memory_hotplug/parameters/memmap_on_memory").value_or("");
+    if (*wanted && (param == "N" || param == "n" || param == "0"))
+        fail(EOPNOTSUPP, path,
+             "memmap_on_memory is not available (memory_hotplug.memmap_on_memory=" + param + ")");
+    bool current = trim(*now) == "1";
+    if (current != *wanted && found->driver == "kmem")
+        fail(EBUSY, path, name + " is bound to kmem: memmap_on_memory cannot change now");
+    tree_.attr(attr, *wanted ? "1" : "0");
+}
+
 void SimulatedKernel::Session::dax_bind(const std::string& name, const std::string& driver,
                                         const std::string& bind_path) {
     std::optional<Dax> found = find_dax(name);

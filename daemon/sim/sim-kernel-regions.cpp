@@ -116,6 +116,7 @@ void SimulatedKernel::Session::region_delete(const std::string& decoder_dir,
         fail(EBUSY, path, name + " is enabled");
     if (found->committed)
         fail(EBUSY, path, name + " is still committed");
+    detach_region_decoders(*found);
     tree_.remove_links_into("sys/bus", found->dir);
     tree_.remove(found->dir);
     iomem_drop(name, false);
@@ -213,6 +214,16 @@ void SimulatedKernel::Session::vanish(const Step& step) {
                 if (region->enabled)
                     announce("unbind", "cxl", region->dir);
                 announce("remove", "cxl", region->dir);
+            }
+            break;
+        case Action::CreateRegion:
+            // The window goes (cxl_acpi unloaded): its root decoder and the bus link to it.
+            if (reader_.exists("/sys/bus/cxl/devices/" + step.target)) {
+                std::string dir =
+                    tree_relative(reader_.canonical("/sys/bus/cxl/devices/" + step.target));
+                tree_.remove_links_into("sys/bus", dir);
+                tree_.remove(dir);
+                announce("remove", "cxl", dir);
             }
             break;
         case Action::ReleaseHmem:

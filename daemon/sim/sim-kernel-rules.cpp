@@ -136,6 +136,8 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
         block_state(static_cast<std::uint64_t>(id), value);
         return;
     }
+    if (base_name_of(path) == "memmap_on_memory")
+        return dax_memmap_on_memory(base_name_of(dir_name_of(path)), value, path);
     std::string bus, driver, file;
     if (split_driver_path(path, bus, driver, file) && (file == "bind" || file == "unbind")) {
         bool bind = file == "bind";
@@ -146,6 +148,8 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
         if (bus == "platform" && driver == "hmem")
             return bind ? hmem_bind(value, path) : hmem_unbind(value, path);
     }
+    if (apply_create(path, value))
+        return;
     if (base_name_of(path) == "commit") {
         std::string dir = tree_relative(dir_name_of(path));
         return region_commit(dir, value, path);
@@ -157,6 +161,13 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
 
 void SimulatedKernel::Session::run(const Step& step) {
     const std::string& t = step.target;
+    // As the kernel actuator does: the attribute before kmem binds; "off" needs nothing on a
+    // kernel without it.
+    auto write_memmap = [&](const Dax& dax, bool on) {
+        if (!on && !tree_.read_attr(dax.dir + "/memmap_on_memory"))
+            return;
+        kernel_write("/sys/bus/dax/devices/" + dax.name + "/memmap_on_memory", on ? "1" : "0");
+    };
     auto dax_driver_for = [&](const Step& s) -> std::string {
         if (!s.mode)
             fail(EINVAL, "/sys/bus/dax/devices/" + t, "the step names no mode");
@@ -195,8 +206,11 @@ void SimulatedKernel::Session::run(const Step& step) {
             std::string driver = dax_driver_for(step);
             Dax dax = need_dax(t);
             target_path = "/" + dax.dir;
-            if (dax.driver != driver)
+            if (dax.driver != driver) {
+                if (dax.driver.empty() && step.memmap_on_memory && driver == "kmem")
+                    write_memmap(dax, *step.memmap_on_memory);
                 kernel_write("/sys/bus/dax/drivers/" + driver + "/bind", t);
+            }
             break;
         }
         case Action::DisableDax: {
@@ -214,6 +228,8 @@ void SimulatedKernel::Session::run(const Step& step) {
                 break;
             if (!dax.driver.empty())
                 kernel_write("/sys/bus/dax/drivers/" + dax.driver + "/unbind", t);
+            if (step.memmap_on_memory && driver == "kmem")
+                write_memmap(dax, *step.memmap_on_memory);
             kernel_write("/sys/bus/dax/drivers/" + driver + "/bind", t);
             break;
         }
@@ -252,6 +268,9 @@ void SimulatedKernel::Session::run(const Step& step) {
                 kernel_write("/sys/bus/platform/drivers/hmem/bind", t);
             break;
         }
+        case Action::CreateRegion:
+            run_create(step, target_path);
+            break;
     }
     // A step with nothing to write still suffers its fault, on its target.
     step_fault_at(target_path);

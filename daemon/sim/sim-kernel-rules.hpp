@@ -87,6 +87,9 @@ class SimulatedKernel::Session {
     void dax_bind(const std::string& name, const std::string& driver, const std::string& bind_path);
     void dax_unbind(const std::string& name, const std::string& driver,
                     const std::string& unbind_path);
+    // A write to daxX.Y/memmap_on_memory (drivers/dax/bus.c memmap_on_memory_store).
+    void dax_memmap_on_memory(const std::string& name, const std::string& value,
+                              const std::string& path);
     // Kmem bind at device creation: a refusal leaves the device unbound, as a failed probe does.
     void default_kmem_bind(const std::string& name);
     void remove_dax_device(const Dax& dax, const std::string& cause);
@@ -96,6 +99,19 @@ class SimulatedKernel::Session {
     void region_commit(const std::string& dir, const std::string& value, const std::string& path);
     void region_delete(const std::string& decoder_dir, const std::string& name,
                        const std::string& path);
+    // Region creation (sim-kernel-create.cpp).
+    std::string next_region_name() const;
+    void region_create(const std::string& decoder_dir, const std::string& value,
+                       const std::string& path);
+    void region_attr(const std::string& dir, const std::string& attr, const std::string& value,
+                     const std::string& path);
+    void region_commit_targets(const std::string& dir, const std::string& path);
+    void decoder_attr(const std::string& dir, const std::string& attr, const std::string& value,
+                      const std::string& path);
+    void detach_region_decoders(const Region& region);
+    void run_create(const Step& step, std::string& target_path);
+    // A write of region creation: true when it was one (and applied).
+    bool apply_create(const std::string& path, const std::string& value);
     void hmem_bind(const std::string& name, const std::string& path);
     void hmem_unbind(const std::string& name, const std::string& path);
     // A new daxN.0 over the whole region, as a dax region's probe makes it, bound to kmem when

@@ -21,7 +21,7 @@ namespace {
 constexpr Action kActions[] = {
     Action::OfflineMemory, Action::OnlineMemory,  Action::ReconfigureDax, Action::DisableDax,
     Action::EnableDax,     Action::DisableRegion, Action::EnableRegion,   Action::DestroyRegion,
-    Action::ReleaseHmem,   Action::ClaimHmem,
+    Action::ReleaseHmem,   Action::ClaimHmem,     Action::CreateRegion,
 };
 
 std::vector<std::string> split(std::string_view text, char sep) {

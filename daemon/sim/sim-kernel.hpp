@@ -14,7 +14,10 @@
 //   - disabling a CXL region or releasing an hmem device removes its dax region and devices (with
 //     the same leak rule); enabling or claiming creates them again, bound to kmem as the kernel
 //     does by default, unless another dax region overlaps (the kernel's dax_region conflict);
-//   - destroying a region: locked (region or root decoder) is EPERM, enabled is EBUSY.
+//   - destroying a region: locked (region or root decoder) is EPERM, enabled is EBUSY;
+//   - creating a ram region (sim-kernel-create.cpp): create_ram_region, the region's interleave,
+//     size (placed at the lowest free address of the window) and targets, the endpoint
+//     decoders' mode and dpa_size, commit 1, with the kernel's refusals; "add cxl" of the region.
 // /proc/iomem follows: daxX.Y and "System RAM (kmem)" lines come and go with the drivers.
 // Not modelled: node meminfo and has_memory lists, endpoint decoder state after a destroy, dax
 // device sizes other than the whole region, pmem regions' children on enable. A dax region that

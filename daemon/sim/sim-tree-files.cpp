@@ -375,9 +375,12 @@ std::string TreeFiles::copy_dir(const std::string& rel) {
     try {
         Fd copy = open_beneath(temporary, O_PATH | O_DIRECTORY | O_NOFOLLOW, "copy " + rel);
         struct stat st;
-        if (::fstat(source.get(), &st) == 0)
-            ::fchmodat(temporaries_fd(), temporary.substr(temporary.rfind('/') + 1).c_str(),
-                       st.st_mode & 07777, 0);
+        if (::fstat(source.get(), &st) != 0)
+            throw SystemError(root_ + "/" + rel, errno);
+        // The copy takes the directory's mode, so the tree keeps its permissions after the swap.
+        if (::fchmodat(temporaries_fd(), temporary.substr(temporary.rfind('/') + 1).c_str(),
+                       st.st_mode & 07777, 0) != 0)
+            throw SystemError(temporary, errno);
         copy_tree(source.get(), copy.get(), root_ + "/" + rel);
     } catch (...) {
         remove(temporary);

@@ -105,6 +105,23 @@ const Scenario kScenarios[] = {
      {},
      0,
      3},
+    // Issue 14: hmem's range handed to a region srmd creates, and seed [4]'s region recovered.
+    {"hmem_to_created_region",
+     "kernel-7.2/overlap-boot",
+     Owner::Cxl,
+     Desired::Mode::SystemRam,
+     Zone::Movable,
+     {},
+     0,
+     3},
+    {"partial_to_cxl",
+     "kernel-7.2/firmware-sr-larger-than-region",
+     Owner::Cxl,
+     Desired::Mode::SystemRam,
+     Zone::Movable,
+     {},
+     0,
+     3},
     // By hand: tearing a CXL region down to nothing, and handing a partly covered range to hmem
     // by destroying the region in the way.
     {"two_windows_destroy_region1",

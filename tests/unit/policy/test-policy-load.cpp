@@ -152,7 +152,7 @@ TEST(PolicyLoad, UnknownKeysAtEveryLevel) {
               "exclusive_onlining");
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    zones: movable\n")),
               "p.yaml:5:5: error: unknown key 'zones' in a rule (did you mean 'zone'?); expected "
-              "name, match, owner, mode, zone or allow_teardown");
+              "name, match, owner, mode, zone, allow_teardown or memmap_on_memory");
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    match:\n      adress: 5\n")),
               "p.yaml:6:7: error: unknown key 'adress' in match (did you mean 'address'?); "
               "expected start, address, min_size, max_size, window, region, serial, "

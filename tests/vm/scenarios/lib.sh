@@ -547,6 +547,8 @@ vmtest_stage() {
 # kexec_stage N KERNEL_ARGS...: boot the same kernel again, as firmware would (kexec keeps the
 # CXL decoders committed), with the same command line plus KERNEL_ARGS, into stage N of the same
 # scenario. The image is this root file system, packed again. Does not return when it works.
+# $vmtest_kexec_options goes to kexec -l before the kernel (e.g. --mem-max=0xffffffff, which keeps
+# the loaded segments below 4 GiB, out of a CPU-less node's hot-pluggable memory).
 kexec_stage() {
     local stage=$1 word args=
     shift
@@ -565,7 +567,8 @@ kexec_stage() {
     # The mount points go in empty; what is mounted on them stays out.
     (cd / && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./run -o \
         -path ./tmp \) -prune -print -o -print | cpio --quiet -o -H newc) >/tmp/initrd.cpio
-    if ! kexec -l /boot/vmlinuz --initrd=/tmp/initrd.cpio --append="$args"; then
+    # shellcheck disable=SC2086 # options are words
+    if ! kexec -l ${vmtest_kexec_options:-} /boot/vmlinuz --initrd=/tmp/initrd.cpio --append="$args"; then
         fail "kexec -l for stage $stage"
         return 1
     fi

@@ -4,7 +4,8 @@
 # Debian's 7.x default (auto_online_blocks=online, no memhp_default_state=): kmem binds hmem's
 # dax device at boot and the kernel onlines the memory in ZONE_NORMAL before srmd starts. srmd
 # with the vendor policy (movable) must say the range can no longer become movable or devdax,
-# why, and what prevents it from the next boot on — and must not touch the memory.
+# why, and what prevents it from the next boot on (its boot hook among them: srmd72-boot-hook)
+# — and must not touch the memory.
 # shellcheck source=lib.sh
 . /scenarios/lib.sh
 
@@ -27,6 +28,10 @@ message=$(srmctl --json show $range | jq -r '.problems[] | select(.code == "offl
 check "the problem says the kernel onlined it at boot" contains "$message" auto_online_blocks=online
 check "the problem names the remedy" contains "$message" memhp_default_state=offline
 check "the problem names srmd's own remedy" contains "$message" exclusive_onlining
+check "the problem names srmd's boot hook" contains "$message" /etc/modprobe.d/srmd-kmem.conf
+expect_eq "bus: no boot hook (the vendor policy does not ask for it)" "$(bus_manager BootHook)" '"off"'
+check "srmctl status: Boot hook: off" sh -c "srmctl status | grep -qx 'Boot hook: off'"
+expect_absent "srmd installed no boot hook" /etc/modprobe.d/srmd-kmem.conf
 expect_dax_kmem "untouched" "$dax" Normal
 expect_eq "no failed step" "$(bus_manager LastReconcile | jq -r .failed.data)" 0
 
