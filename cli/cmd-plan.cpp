@@ -114,10 +114,19 @@ srmd::Json plan_json(const srmd::Snapshot& snapshot, const std::vector<srmd::Ran
             for (const srmd::RangePlan& range_plan : plan.ranges) {
                 if (range_plan.range != id->as_string())
                     continue;
-                for (const srmd::Problem& problem : range_plan.problems) {
+                // A refusal the kernel's log explains is linked to the line, as the daemon does.
+                srmd::Range linked;
+                for (const srmd::Range& each : ranges)
+                    if (each.id == range_plan.range)
+                        linked.kernel_log = each.kernel_log;
+                linked.problems = range_plan.problems;
+                srmd::link_problems_to_kernel_log(linked);
+                for (const srmd::Problem& problem : linked.problems) {
                     srmd::Json item = srmd::Json::object();
                     item.set("code", problem.code);
                     item.set("message", problem.message);
+                    item.set("kernel_seq",
+                             problem.kernel_seq ? srmd::Json(*problem.kernel_seq) : srmd::Json());
                     joined.push(std::move(item));
                 }
             }

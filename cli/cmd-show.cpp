@@ -14,7 +14,8 @@ const char show_usage[] =
     "\n"
     "Show everything srmd knows about the range ID (as `srmctl ranges` lists it, r<hex start>):\n"
     "its address, window, claimants, dax devices and their memory, owner, mode, status, the\n"
-    "policy rule that decides it and its problems. With --json, the range's JSON object.\n";
+    "policy rule that decides it, its problems, and the kernel log lines that name it (\"Kernel\n"
+    "log:\"). With --json, the range's JSON object.\n";
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "cli/ranges-json-table.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <vector>
 
@@ -69,6 +70,23 @@ std::string policy_words(const srmd::Json& range) {
     if (field_text(policy, "zone") != "-")
         words += ", zone " + field_text(policy, "zone");
     return words;
+}
+
+// "Kernel log:" and a line per kernel log line on the range: when (seconds since boot, as
+// dmesg prints it), its sequence number, what it means, and the kernel's words.
+std::string kernel_log_lines(const srmd::Json& range) {
+    const auto& lines = array_field(range, "kernel_log");
+    std::string out = "\nKernel log:" + std::string(lines.empty() ? " none\n" : "\n");
+    for (const srmd::Json& line : lines) {
+        std::uint64_t usec = field_uint(line, "usec");
+        char when[48];
+        std::snprintf(when, sizeof when, "[%5llu.%06llu]",
+                      static_cast<unsigned long long>(usec / 1000000),
+                      static_cast<unsigned long long>(usec % 1000000));
+        out += std::string("  ") + when + " #" + field_text(line, "seq") + " " +
+               field_text(line, "meaning") + ": " + field_text(line, "message") + "\n";
+    }
+    return out;
 }
 
 }  // namespace
@@ -144,6 +162,7 @@ std::string range_details(const srmd::Json& range) {
     out += "\nProblems:" + std::string(problems.empty() ? " none\n" : "\n");
     for (const srmd::Json& problem : problems)
         out += problem_lines(field_text(problem, "code"), field_text(problem, "message"));
+    out += kernel_log_lines(range);
     return out;
 }
 

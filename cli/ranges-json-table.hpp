@@ -11,7 +11,8 @@ namespace srmctl {
 
 // One row per range of the JSON array, each range's problems under its row.
 std::string ranges_table_from_json(const srmd::Json& ranges);
-// Every field of one range, one per line, then its claimants, dax devices and problems.
+// Every field of one range, one per line, then its claimants, dax devices, problems and the
+// kernel log lines on it ("Kernel log:").
 std::string range_details(const srmd::Json& range);
 
 }  // namespace srmctl

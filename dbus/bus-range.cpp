@@ -105,6 +105,20 @@ void append_problems(sd_bus_message* m, const RangeProperty& property, const Jso
     check_bus(sd_bus_message_close_container(m), property.name);
 }
 
+// a(ttisss): seq, usec, level, meaning, device, message of each kernel log line on the range.
+void append_kernel_log(sd_bus_message* m, const RangeProperty& property, const Json& lines) {
+    check_bus(sd_bus_message_open_container(m, 'a', element_of(property)), property.name);
+    if (lines.is_array())
+        for (const Json& l : lines.as_array())
+            check_bus(sd_bus_message_append(
+                          m, element_of(property), unsigned_number(field(l, "seq")),
+                          unsigned_number(field(l, "usec")), signed_number(field(l, "level")),
+                          text(field(l, "meaning")).c_str(), text(field(l, "device")).c_str(),
+                          text(field(l, "message")).c_str()),
+                      property.name);
+    check_bus(sd_bus_message_close_container(m), property.name);
+}
+
 // (ssss): rule, owner, mode, zone. null (no rule matches) reads as four empty strings, as the
 // contract says.
 void append_policy(sd_bus_message* m, const RangeProperty& property, const Json& policy) {
@@ -133,6 +147,7 @@ constexpr RangeProperty kRangeProperties[] = {
     {"Problems", "a(ss)", "problems", false, append_problems},
     {"Policy", "(ssss)", "policy", false, append_policy},
     {"Converged", "b", "converged", false, append_flag},
+    {"KernelLog", "a(ttisss)", "kernel_log", false, append_kernel_log},
 };
 
 const RangeProperty* find_property(const char* name) {

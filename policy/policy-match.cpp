@@ -262,6 +262,12 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
     lines.push_back(std::string("  the kernel gives it to ") + owner_word(range.kernel_owner) +
                     "; held by " + owner_word(range.owner) + " as " + to_string(range.mode) +
                     "; status " + to_string(range.status));
+    // The kernel's own words on the range (read/kmsg.hpp): on 7.x some decisions and failures
+    // show nowhere else.
+    for (const KernelLogLine& line : range.kernel_log)
+        lines.push_back("  the kernel logged: \"" + line.message + "\" (#" +
+                        std::to_string(line.seq) + ", " + to_string(line.meaning) + ": " +
+                        describe(line.meaning) + ")");
 
     PolicyMatch match = match_policy(policy, range, snapshot);
     for (const RuleMiss& miss : match.misses) {

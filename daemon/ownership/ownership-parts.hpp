@@ -51,4 +51,8 @@ struct RangeParts {
 // Adds the problems of a Range whose facts are all in place, and sets its status from them.
 void add_problems(const Snapshot& snapshot, const RangeParts& parts, Range& range);
 
+// Attaches the kernel log lines that name the range (its address or a device in `parts`) and
+// links its problems to the lines that explain them (ownership-kernel-log.cpp).
+void attach_kernel_log(const Snapshot& snapshot, const RangeParts& parts, Range& range);
+
 }  // namespace srmd

@@ -2,9 +2,11 @@
 // function of a Snapshot, with no access to the machine.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "read/snapshot.hpp"
@@ -44,11 +46,21 @@ struct RangeDax {
 };
 
 struct Problem {
+    Problem() = default;
+    Problem(std::string code_, std::string message_, RangeStatus severity_ = RangeStatus::Ok)
+        : code(std::move(code_)), message(std::move(message_)), severity(severity_) {}
+
     std::string code;  // kebab-case, stable
     std::string message;
     // The status this problem gives the range; Ok for a note that needs no action.
     RangeStatus severity = RangeStatus::Ok;
+    // The kernel log line that explains it (KernelLogLine::seq, one of the range's kernel_log),
+    // when the kernel logged one.
+    std::optional<std::uint64_t> kernel_seq;
 };
+
+// At most this many kernel log lines are kept on one range, the newest.
+constexpr std::size_t kMaxRangeKernelLog = 16;
 
 struct Range {
     std::string id;  // "r" + lowercase hex start
@@ -63,12 +75,20 @@ struct Range {
     RangeMode mode = RangeMode::Absent;
     RangeStatus status = RangeStatus::Ok;
     std::vector<Problem> problems;
+    // The kernel log lines that name the range's address or a device behind it, oldest first,
+    // at most kMaxRangeKernelLog (read/kmsg.hpp).
+    std::vector<KernelLogLine> kernel_log;
 
     std::uint64_t end() const { return start + size; }  // exclusive
 };
 
 // Every Range of the machine, sorted by start.
 std::vector<Range> compute_ranges(const Snapshot& snapshot);
+
+// Links each problem of the range not yet linked to the newest of its kernel_log lines that
+// explains it (Problem::kernel_seq), and quotes that line in the problem's message. Problems
+// added after compute_ranges (the planner's refusals) are linked by calling it again.
+void link_problems_to_kernel_log(Range& range);
 
 const char* to_string(Owner owner);
 const char* to_string(RangeMode mode);

@@ -66,6 +66,18 @@ Json problem_to_json(const Problem& problem) {
     Json::Object o;
     o.emplace_back("code", problem.code);
     o.emplace_back("message", problem.message);
+    o.emplace_back("kernel_seq", optional_or_null(problem.kernel_seq));
+    return Json(std::move(o));
+}
+
+Json kernel_line_to_json(const KernelLogLine& line) {
+    Json::Object o;
+    o.emplace_back("seq", line.seq);
+    o.emplace_back("usec", line.usec);
+    o.emplace_back("level", line.level);
+    o.emplace_back("message", line.message);
+    o.emplace_back("meaning", to_string(line.meaning));
+    o.emplace_back("device", text_or_null(line.device));
     return Json(std::move(o));
 }
 
@@ -180,6 +192,7 @@ Json range_to_json(const Range& range) {
     o.emplace_back("mode", to_string(range.mode));
     o.emplace_back("status", to_string(range.status));
     o.emplace_back("problems", list_to_json(range.problems, problem_to_json));
+    o.emplace_back("kernel_log", list_to_json(range.kernel_log, kernel_line_to_json));
     return Json(std::move(o));
 }
 

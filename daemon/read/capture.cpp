@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "read/kmsg.hpp"
 #include "read/root-reader.hpp"
 #include "util/error.hpp"
 #include "util/file-handles.hpp"
@@ -177,6 +178,7 @@ class Capturer {
         }
 
         capture_device_directories();
+        capture_kernel_log();
         write_notes();
         return stats_;
     }
@@ -329,6 +331,22 @@ class Capturer {
         }
         for (const std::string& dir : ancestors)
             walk(dir, Depth::Shallow, false);
+    }
+
+    // The kernel log lines srmd uses (read/kmsg.hpp), in /dev/kmsg's record format, so that a
+    // captured tree explains itself: on 7.x some of what the kernel decided is nowhere else.
+    void capture_kernel_log() {
+        KernelLogRead log = read_kernel_log(source_);
+        std::vector<KernelLogLine> lines;
+        append_kernel_log(lines, std::move(log.lines));
+        if (lines.empty())
+            return;
+        std::string text;
+        for (const KernelLogLine& line : lines)
+            text += kmsg_record_text(line);
+        make_directory(dest("/dev"));
+        write_all(dest("/dev/kmsg"), text, 0644);
+        ++stats_.files;
     }
 
     void write_notes() {

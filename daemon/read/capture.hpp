@@ -1,5 +1,6 @@
 // `srmctl capture DIR`: copy the parts of /proc and /sys that RootReader-based code reads into DIR,
-// keeping symlinks as symlinks, so that `srmctl simulate --root DIR` sees what srmd saw.
+// keeping symlinks as symlinks, so that `srmctl simulate --root DIR` sees what srmd saw; and the
+// kernel log lines srmd recognises into DIR/dev/kmsg, so that the tree explains itself.
 #pragma once
 
 #include <string>

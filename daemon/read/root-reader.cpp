@@ -123,6 +123,13 @@ Fd RootReader::open(std::string_view path, int flags) const {
     return Fd(fd);
 }
 
+int RootReader::open_stream(std::string_view path) const {
+    int fd = try_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd >= 0)
+        ++files_opened_;
+    return fd;
+}
+
 std::string RootReader::read(std::string_view path) const {
     // O_NONBLOCK: opening a FIFO must not wait for a writer before the type check refuses it.
     int opened = try_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);

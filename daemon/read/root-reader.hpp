@@ -75,6 +75,11 @@ class RootReader {
     // missing.
     std::string canonical(std::string_view path) const;
 
+    // Opens `path` read-only and without blocking, for the one reader that streams what it reads
+    // instead of taking a file whole: the kernel log (read/kmsg.hpp), a character device on the
+    // machine. Returns the descriptor (the caller owns it and checks what it opened) or -errno.
+    int open_stream(std::string_view path) const;
+
     // Counters for the benchmark and the incremental-read checks.
     std::uint64_t files_opened() const { return files_opened_; }
     std::uint64_t dirs_listed() const { return dirs_listed_; }

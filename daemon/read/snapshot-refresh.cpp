@@ -161,6 +161,11 @@ Snapshot refresh_snapshot(const Snapshot& previous, const RootReader& reader,
     snapshot.firmware_soft_reserved = previous.firmware_soft_reserved;
     snapshot.modules = read_modules(reader);
     snapshot.iomem = parse_iomem(reader.read("/proc/iomem"), reader.host_path("/proc/iomem"));
+    // The kernel log goes on from where the last read stopped: only new records are read.
+    KernelLogRead log = read_kernel_log(reader, previous.kernel_log_next_seq);
+    snapshot.kernel_log = previous.kernel_log;
+    append_kernel_log(snapshot.kernel_log, std::move(log.lines));
+    snapshot.kernel_log_next_seq = log.next_seq;
 
     if (changes.cxl) {
         read_cxl(reader, snapshot);

@@ -47,8 +47,9 @@ void note_uevent(Changes& changes, const Uevent& event);
 // covers everything that changed since `previous` was read. Whatever the changes, it re-reads
 // /proc/iomem, /proc/modules and auto_online_blocks (three files that change without an event
 // srmd hears), and keeps what cannot change while the kernel runs: the release, the command
-// line, the block size and the firmware's Soft Reserved map. Throws SystemError like
-// read_snapshot.
+// line, the block size and the firmware's Soft Reserved map. The kernel log goes on from
+// previous.kernel_log_next_seq: only the records logged since are read (read/kmsg.hpp). Throws
+// SystemError like read_snapshot.
 Snapshot refresh_snapshot(const Snapshot& previous, const RootReader& reader,
                           const Changes& changes);
 

@@ -102,6 +102,10 @@ Snapshot read_snapshot(const RootReader& reader) {
     read_dax(reader, snapshot);
     read_nodes(reader, snapshot);
     read_memory(reader, snapshot);
+
+    KernelLogRead log = read_kernel_log(reader);
+    append_kernel_log(snapshot.kernel_log, std::move(log.lines));
+    snapshot.kernel_log_next_seq = log.next_seq;
     return snapshot;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "read/iomem.hpp"
+#include "read/kmsg.hpp"
 
 namespace srmd {
 
@@ -197,6 +198,10 @@ struct Snapshot {
     MemoryInfo memory;
     std::vector<NumaNode> nodes;                        // sorted by id
     std::vector<CxlEndpointDecoder> endpoint_decoders;  // every endpoint decoder, sorted by name
+    // The kernel log lines a pattern recognises (read/kmsg.hpp), oldest first, at most
+    // kMaxKernelLog; and the sequence number the next read of the log starts from.
+    std::vector<KernelLogLine> kernel_log;
+    std::uint64_t kernel_log_next_seq = 0;
 
     const CxlWindow* window(std::string_view name) const;
     const CxlRegion* region(std::string_view name) const;
@@ -207,7 +212,8 @@ struct Snapshot {
 };
 
 // Reads the whole machine below reader.root(). Optional files that older kernels lack are
-// tolerated; a file that exists but is malformed throws SystemError naming it.
+// tolerated; a file that exists but is malformed throws SystemError naming it. The kernel log
+// (/dev/kmsg below the root) is read from its oldest record; it never makes the read fail.
 Snapshot read_snapshot(const RootReader& reader);
 
 }  // namespace srmd

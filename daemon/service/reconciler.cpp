@@ -11,6 +11,7 @@
 #include "plan/gate.hpp"
 #include "policy/policy-desired.hpp"
 #include "policy/policy-match.hpp"
+#include "publish/kernel-log-journal.hpp"
 #include "publish/log.hpp"
 #include "publish/ranges-json.hpp"
 #include "util/error.hpp"
@@ -74,9 +75,9 @@ void log_new_problems(const std::vector<Range>& previous, const std::vector<Rang
             // A refusal is a note (the range is fine, srmd will not do what the rule asks);
             // anything that gives the range a status is a warning.
             if (!known)
-                log(problem.severity == RangeStatus::Ok ? LogLevel::Notice : LogLevel::Warning,
-                    range.id + ": " + problem.code + ": " + problem.message,
-                    {{"SRMD_RANGE", range.id}, {"SRMD_PROBLEM", problem.code}});
+                log_problem(
+                    problem.severity == RangeStatus::Ok ? LogLevel::Notice : LogLevel::Warning,
+                    range, problem);
         }
     }
 }
@@ -442,6 +443,9 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             ranges_ = summary.steps > 0 ? compute_ranges(*snapshot_) : std::move(ranges);
             orphans_ = merge_outcome(ranges_, plan, execution);
             add_outside_problems(ranges_);
+            for (Range& range : ranges_)
+                link_problems_to_kernel_log(range);  // the planner's refusals too
+            log_new_kernel_lines(previous, ranges_);
             log_new_problems(previous, ranges_);
             summary.converged = all_converged(policy_, ranges_, *snapshot_);
         }

@@ -168,10 +168,14 @@ void SimulatedKernel::Session::dax_bind(const std::string& name, const std::stri
         fail(EINVAL, bind_path, name + ": rejecting DAX region without any memory after alignment");
     std::uint64_t size = block_size();
     for (const auto& [start, end] : dax.mappings)
-        if (leaked(start, end))
+        if (leaked(start, end)) {
+            kernel_says(4, "kmem " + name + ": could not reserve region [" + hex(start) + "-" +
+                               hex(end) + "]");
+            kernel_says_probe_failed("kmem", name, EBUSY);
             fail(EBUSY, bind_path,
                  name + ": could not reserve region " + hex(start) + "-" + hex(end) +
                      ": leaked by an earlier kmem unbind");
+        }
     std::string policy =
         tree_.read_attr("sys/devices/system/memory/auto_online_blocks").value_or("offline");
     const std::string node_dir = "sys/devices/system/node/node" + std::to_string(dax.target_node);

@@ -45,13 +45,19 @@ void SimulatedKernel::Session::region_bind(const std::string& name, const std::s
     announce("add", "cxl", dr);
 
     // alloc_dax_region() refuses a range another dax region (hmem) already registered: the
-    // cxl_dax_region probe fails quietly and leaves the child unbound with no device.
+    // cxl_dax_region probe fails, leaves the child unbound with no device, and the kernel logs it
+    // (dev_err since 7.2).
     std::uint64_t start = *region.start;
     std::uint64_t end = start + region.size - 1;
     Snapshot snap = snapshot();
     for (const HmemDevice& hmem : snap.hmem)
         if (hmem.has_dax_region && hmem.start && *hmem.start <= end &&
             start <= *hmem.start + hmem.size - 1) {
+            const std::string dax_region = "dax_region" + std::to_string(id);
+            kernel_says(3, "cxl_dax_region " + dax_region +
+                               ": dax_region resource conflict for [mem " + hex(start) + "-" +
+                               hex(end) + "]");
+            kernel_says_probe_failed("cxl_dax_region", dax_region, ENOMEM);
             announce("bind", "cxl", region.dir, "cxl_region");
             return;
         }
@@ -145,10 +151,14 @@ void SimulatedKernel::Session::hmem_bind(const std::string& name, const std::str
     std::uint64_t end = *start + size - 1;
     for (const CxlRegion& region : snap.regions)
         if (!region.dax_region.empty() && region.start && *region.start <= end &&
-            *start <= *region.start + region.size - 1)
+            *start <= *region.start + region.size - 1) {
+            kernel_says(3, "hmem " + name + ": dax_region resource conflict for [mem " +
+                               hex(*start) + "-" + hex(end) + "]");
+            kernel_says_probe_failed("hmem", name, ENOMEM);
             fail(ENOMEM, path,
                  name + ": dax_region resource conflict with " + region.name + "'s " +
                      region.dax_region);
+        }
     bind_driver(tree_, found->dir, "platform", "hmem");
     int id = static_cast<int>(trailing_number(name));
     write_dax_region_attrs(tree_, found->dir, id, size, 0);

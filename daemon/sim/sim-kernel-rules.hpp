@@ -138,6 +138,11 @@ class SimulatedKernel::Session {
         std::optional<bool> memmap_on_memory;
     };
     std::optional<Remembered> remembered(std::uint64_t start) const;
+    // A line appended to the tree's kernel log, as the kernel logs a refusal
+    // (sim-kernel-log.cpp): `level` is the syslog level, `message` the kernel's words.
+    void kernel_says(int level, const std::string& message);
+    // "DRIVER DEVICE: probe with driver DRIVER failed with error -ERROR".
+    void kernel_says_probe_failed(const std::string& driver, const std::string& device, int error);
     std::string next_dax_dev() const;
     Snapshot snapshot() const;
 

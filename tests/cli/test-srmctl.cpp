@@ -76,8 +76,8 @@ TEST_F(Srmctl, TableOnBothTree) {
 
 TEST_F(Srmctl, JsonOnEveryRealTreeFollowsTheContract) {
     const std::vector<std::string> range_keys = {
-        "id",           "start", "size", "window", "soft_reserved", "claimants",
-        "kernel_owner", "owner", "dax",  "mode",   "status",        "problems"};
+        "id",    "start", "size", "window", "soft_reserved", "claimants", "kernel_owner",
+        "owner", "dax",   "mode", "status", "problems",      "kernel_log"};
     for (const char* tree : real_trees) {
         SCOPED_TRACE(tree);
         Result r = run_srmctl({"simulate", "--root", fixture(tree), "--json"});
@@ -108,7 +108,8 @@ TEST_F(Srmctl, JsonOnEveryRealTreeFollowsTheContract) {
                           (std::vector<std::string>{"blocks", "online", "zone"}));
             }
             for (const Json& problem : range.find("problems")->as_array()) {
-                EXPECT_EQ(keys(problem), (std::vector<std::string>{"code", "message"}));
+                EXPECT_EQ(keys(problem),
+                          (std::vector<std::string>{"code", "message", "kernel_seq"}));
             }
         }
     }

@@ -154,6 +154,11 @@ class Reads(BusTestCase):
                              (policy.get("rule", ""), policy.get("owner", ""),
                               policy.get("mode", ""), policy.get("zone") or ""))
             self.assertEqual(bool(props["Converged"]), entry["converged"])
+            self.assertEqual(
+                [(int(q), int(u), int(v), str(w), str(d), str(m))
+                 for q, u, v, w, d, m in props["KernelLog"]],
+                [(k["seq"], k["usec"], k["level"], k["meaning"], k["device"] or "", k["message"])
+                 for k in entry["kernel_log"]])
             # Every field of the contract is a property, and nothing else is.
             self.assertEqual(len(props), len(entry))
 

@@ -225,6 +225,33 @@ class DaemonTest(unittest.TestCase):
                           ("online-memory", "ok")])
         self.assertEqual(again.stop(), 0)
 
+    def test_the_kernel_log_is_read_at_coldplug_and_as_it_goes(self):
+        # srmd(8), THE KERNEL LOG: the tree's dev/kmsg is read at coldplug, then only what is new.
+        kmsg = os.path.join(self.root, "dev/kmsg")
+        os.makedirs(os.path.dirname(kmsg), exist_ok=True)
+        with open(kmsg, "w") as f:
+            f.write("6,6,90,-;random: crng init done\n"
+                    "3,7,100,-;kmem dax1.0: probe with driver kmem failed with error -16\n")
+        d = self.daemon(DEVDAX_AND_RAM).start()
+        d.wait_ready()
+        d.wait_quiet(0.5)
+        log = d.log_text()
+        self.assertIn('r2480000000: the kernel logged: "kmem dax1.0: probe with driver kmem failed'
+                      ' with error -16"', log)
+        self.assertIn("SRMD_DEVICE=dax1.0 SRMD_KERNEL_SEQ=7 SRMD_KERNEL_MEANING=probe-failed", log)
+        self.assertNotIn("crng", log)
+        # A line the kernel logs later is read at the next pass, and only it.
+        with open(kmsg, "a") as f:
+            f.write("4,8,200,-;kmem dax0.0: mapping0: 0x2080000000-0x247fffffff could not reserve"
+                    " region\n")
+        result = sim_write(self.root, "/sys/devices/system/memory/memory80/state", "offline")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        d.wait_for(lambda: "SRMD_KERNEL_SEQ=8" in d.log_text(), what="the new kernel line")
+        log = d.log_text()
+        self.assertIn('r2080000000: the kernel logged: "kmem dax0.0: mapping0:', log)
+        self.assertEqual(log.count("SRMD_KERNEL_SEQ=7"), 1, log)
+        self.assertEqual(d.stop(), 0)
+
     def test_until_converged_exits_with_the_verdict(self):
         d = self.daemon(DEVDAX_AND_RAM, ["--until-converged"]).start()
         self.assertEqual(d.process.wait(30), 0, d.log_text())

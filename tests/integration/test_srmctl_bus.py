@@ -282,6 +282,11 @@ class SrmctlBus(unittest.TestCase):
             self.assertEqual(fields["Status"].strip(), r["status"])
             for dax in r["dax"]:
                 self.assertIn(dax["device"], human.stdout)
+            # The kernel's own words on the range, after its problems.
+            self.assertIn("\nKernel log:", human.stdout)
+            for line in r["kernel_log"]:
+                self.assertIn("#%d %s: %s" % (line["seq"], line["meaning"], line["message"]),
+                              human.stdout)
 
         self.assert_error(self.srmctl("show", "r1", "--json"), 1, "org.srmd1.Error.NoSuchRange")
         human = self.srmctl("show", "r1")

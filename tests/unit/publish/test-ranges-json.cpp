@@ -74,14 +74,15 @@ TEST(RangeJson, FullRangeExactText) {
               R"("memory":{"blocks":8,"online":8,"zone":"movable"}}],)"
               R"("mode":"system-ram","status":"conflict",)"
               R"("problems":[{"code":"hmem-inside-cxl-window",)"
-              R"("message":"hmem.0 holds memory inside decoder0.0"}]})");
+              R"("message":"hmem.0 holds memory inside decoder0.0","kernel_seq":null}],)"
+              R"("kernel_log":[]})");
 }
 
 TEST(RangeJson, AbsentValuesAreNullAndListsEmpty) {
     EXPECT_EQ(range_to_json(bare_range()).dump(),
               R"({"id":"r40000000","start":1073741824,"size":536870912,"window":null,)"
               R"("soft_reserved":true,"claimants":[],"kernel_owner":"none","owner":"none",)"
-              R"("dax":[],"mode":"absent","status":"ok","problems":[]})");
+              R"("dax":[],"mode":"absent","status":"ok","problems":[],"kernel_log":[]})");
 }
 
 TEST(RangeJson, UnboundDaxHasNullDriverAndZone) {
@@ -304,10 +305,10 @@ TEST(SimulateJson, MachineThenRanges) {
     EXPECT_EQ(keys(doc), (std::vector<std::string>{"machine", "ranges"}));
     EXPECT_EQ(*doc.find("machine"), machine_to_json(small_machine()));
     ASSERT_EQ(doc.find("ranges")->as_array().size(), 1u);
-    EXPECT_EQ(
-        keys(doc.find("ranges")->as_array()[0]),
-        (std::vector<std::string>{"id", "start", "size", "window", "soft_reserved", "claimants",
-                                  "kernel_owner", "owner", "dax", "mode", "status", "problems"}));
+    EXPECT_EQ(keys(doc.find("ranges")->as_array()[0]),
+              (std::vector<std::string>{"id", "start", "size", "window", "soft_reserved",
+                                        "claimants", "kernel_owner", "owner", "dax", "mode",
+                                        "status", "problems", "kernel_log"}));
     // What srmctl prints parses back to the same document.
     EXPECT_EQ(Json::parse(doc.dump(2)), doc);
 }

@@ -19,6 +19,51 @@ dmesg_has() {
     if dmesg | grep -qE "$2"; then pass "$1"; else fail "$1" "no kernel log line matches '$2'"; fi
 }
 
+# ---- the kernel's own words (issue 14 part 3): helpers for the kernel log checks below ----
+# kernel_log_count RANGE MEANING: how many of the range's kernel log lines mean MEANING, in
+# srmctl's JSON.
+kernel_log_count() {
+    srmctl --json show "$1" | jq -r --arg m "$2" '[.kernel_log[] | select(.meaning == $m)] | length'
+}
+# expect_kernel_line DESCRIPTION RANGE MEANING WORDS: srmctl show --json, srmctl show and the
+# bus's KernelLog property all carry the range's line of that meaning, in the kernel's words.
+expect_kernel_line() {
+    expect_eq "$1: srmctl --json show $2 kernel_log has $3" "$(kernel_log_count "$2" "$3")" 1
+    if srmctl show "$2" | grep -A20 '^Kernel log:' | grep -qF "$3: " &&
+        srmctl show "$2" | grep -A20 '^Kernel log:' | grep -qF "$4"; then
+        pass "$1: srmctl show $2 prints the line under Kernel log:"
+    else
+        fail "$1: srmctl show $2 prints the line under Kernel log:" "no '$3: ...$4...' line"
+        srmctl show "$2" 2>&1 | sed 's/^/    /'
+    fi
+    expect_eq "$1: busctl $2 KernelLog has $3" \
+        "$(bus_range "$2" KernelLog | jq -r --arg m "$3" '[.[] | select(.[3] == $m)] | length')" 1
+    expect_eq "$1: the bus and the JSON give the line the same sequence number" \
+        "$(bus_range "$2" KernelLog | jq -r --arg m "$3" '.[] | select(.[3] == $m) | .[0]')" \
+        "$(srmctl --json show "$2" | jq -r --arg m "$3" '.kernel_log[] | select(.meaning == $m) | .seq')"
+}
+# expect_problem_explained DESCRIPTION RANGE CODE MEANING: the problem is linked (kernel_seq) to
+# the range's line of that meaning, and quotes it.
+expect_problem_explained() {
+    local json seq
+    json=$(srmctl --json show "$2")
+    seq=$(echo "$json" | jq -r --arg m "$4" '.kernel_log[] | select(.meaning == $m) | .seq')
+    expect_eq "$1: problem $3 is explained by the $4 line" \
+        "$(echo "$json" | jq -r --arg c "$3" '.problems[] | select(.code == $c) | .kernel_seq')" "$seq"
+    expect_eq "$1: problem $3 quotes the kernel" \
+        "$(echo "$json" | jq -r --arg c "$3" '.problems[] | select(.code == $c) | .message | contains("the kernel logged: ")')" true
+}
+# srmd_log_has DESCRIPTION TEXT: the log of the srmd started last has TEXT.
+srmd_log_has() {
+    if awk '/^==== srmd started/ { text = "" } { text = text $0 "\n" } END { printf "%s", text }' \
+        /captures/srmd.log | grep -qF -- "$2"; then
+        pass "$1"
+    else
+        fail "$1" "no '$2' in /captures/srmd.log since srmd started"
+    fi
+}
+# ---- end of the kernel log helpers ----
+
 window=0x110000000
 range=r110000000
 case $(vmtest_stage) in
@@ -43,7 +88,24 @@ case $(vmtest_stage) in
         "$(srmctl --json show $range | jq -r '"\(.kernel_owner) \(.owner)"')" "cxl cxl"
     expect_range "seed [1]" $range "system-ram kmem 4/4 movable true"
     expect_dax_kmem "seed [1]" "$dax" Movable
+    # ---- the kernel's own words (issue 14 part 3): the ownership decision on the range ----
+    expect_kernel_line "seed [1]" $range cxl-claims "CXL claims resource, dropping: [mem 0x110000000-0x12fffffff"
+    if srmctl explain $range | grep -qF 'the kernel logged: "hmem_platform hmem_platform.0: CXL claims resource, dropping'; then
+        pass "seed [1]: srmctl explain quotes the kernel"
+    else
+        fail "seed [1]: srmctl explain quotes the kernel" "no 'the kernel logged: ...' line"
+        srmctl explain $range 2>&1 | sed 's/^/    /'
+    fi
+    srmd_log_has "seed [1]: srmd logged the kernel's line with its meaning" \
+        "SRMD_KERNEL_MEANING=cxl-claims"
+    # ---- end of the kernel log checks of stage 2 ----
     capture firmware72-sr-equal
+    # ---- kernel log: the captured tree keeps the line it used ----
+    check "seed [1]: the capture keeps the kernel's line in dev/kmsg" \
+        grep -qF "CXL claims resource, dropping" /captures/firmware72-sr-equal/dev/kmsg
+    expect_eq "seed [1]: srmctl simulate on the capture shows the line" \
+        "$(srmctl simulate --json --root /captures/firmware72-sr-equal | jq -r --arg r $range '[.ranges[] | select(.id == $r) | .kernel_log[] | select(.meaning == "cxl-claims")] | length')" 1
+    # ---- end ----
     stop_srmd TERM
     kexec_stage 3 "memmap=1G%$window+0xefffffff"
     ;;
@@ -69,7 +131,30 @@ case $(vmtest_stage) in
         [ "$(cat /sys/devices/system/memory/memory$n/state 2>/dev/null)" = online ] && online=$((online + 1))
     done
     expect_eq "nobody has the memory: no block of the range online" "$online" 0
+    # ---- the kernel's own words (issue 14 part 3): who registered what, and what failed ----
+    expect_kernel_line "seed [4]" $range hmem-registers "CXL did not claim resource, registering: [mem 0x110000000-0x14fffffff"
+    expect_kernel_line "seed [4]" $range dax-region-conflict "dax_region0: dax_region resource conflict"
+    expect_kernel_line "seed [4]" $range kmem-reserve-failed "could not reserve region"
+    expect_problem_explained "seed [4]" $range dax-region-conflict dax-region-conflict
+    expect_problem_explained "seed [4]" $range dax-unbound kmem-reserve-failed
+    if srmctl explain $range | grep -qF 'the kernel logged: "cxl_dax_region dax_region0: dax_region resource conflict'; then
+        pass "seed [4]: srmctl explain quotes the conflict"
+    else
+        fail "seed [4]: srmctl explain quotes the conflict" "no such line"
+        srmctl explain $range 2>&1 | sed 's/^/    /'
+    fi
+    srmd_log_has "seed [4]: srmd logged the conflict with its meaning" \
+        "SRMD_KERNEL_MEANING=dax-region-conflict"
+    srmd_log_has "seed [4]: srmd logged the problem with the kernel's sequence number" \
+        "SRMD_PROBLEM=dax-region-conflict SRMD_KERNEL_SEQ="
+    # ---- end of the kernel log checks of stage 3 ----
     capture firmware72-partial
+    # ---- kernel log: the captured tree explains itself ----
+    check "seed [4]: the capture keeps the conflict in dev/kmsg" \
+        grep -qF "dax_region resource conflict" /captures/firmware72-partial/dev/kmsg
+    expect_eq "seed [4]: srmctl simulate on the capture links the problem to the kernel's line" \
+        "$(srmctl simulate --json --root /captures/firmware72-partial | jq -r --arg r $range '.ranges[] | select(.id == $r) | .problems[] | select(.code == "dax-region-conflict") | .kernel_seq != null')" true
+    # ---- end ----
     stop_srmd TERM
     step "destroy region0 as an operator would, then boot with Soft Reserved over the window"
     echo region0 >/sys/bus/cxl/drivers/cxl_region/unbind
