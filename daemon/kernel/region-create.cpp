@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "read/sysfs-values.hpp"
+#include "util/format.hpp"
 
 namespace srmd {
 
@@ -15,12 +16,6 @@ namespace {
 
 const std::string cxl_devices = "/sys/bus/cxl/devices/";
 constexpr int kDaxRegionWaitMs = 20000;
-
-std::string hex(std::uint64_t value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-    return buf;
-}
 
 // One creation: the writes made so far, so that a failure can undo them.
 class Creation {

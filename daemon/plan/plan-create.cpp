@@ -27,17 +27,6 @@ namespace {
 // The kernel sizes and places regions in units of 256 MiB per interleave way.
 constexpr std::uint64_t kRegionAlign = 256ULL << 20;
 
-std::string hex(std::uint64_t value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-    return buf;
-}
-
-std::string parent_dir(const std::string& path) {
-    std::size_t slash = path.rfind('/');
-    return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
 bool is_holder(const std::vector<const HmemDevice*>& holders, const std::string& name) {
     for (const HmemDevice* hmem : holders)
         if (hmem->name == name)
@@ -82,7 +71,7 @@ struct Candidate {
 
 std::vector<Candidate> candidates(const Snapshot& snapshot, const CxlWindow& window) {
     std::vector<Candidate> found;
-    std::string root = parent_dir(window.path) + "/";
+    std::string root = std::string(dir_name(window.path)) + "/";
     for (const CxlMemdev& memdev : snapshot.memdevs) {
         std::vector<const CxlEndpointDecoder*> decoders;
         for (const CxlEndpointDecoder& decoder : snapshot.endpoint_decoders)

@@ -6,17 +6,14 @@
 #include <string>
 
 #include "sim/sim-tree.hpp"
+#include "util/format.hpp"
 
 namespace srmd::sim_rules {
 
 // Where the simulator keeps what the kernel would remember but sysfs does not show.
 inline const std::string kState = ".sim-kernel/";
 
-inline std::string hex(std::uint64_t value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-    return buf;
-}
+using srmd::hex;
 
 [[noreturn]] inline void fail(int error, const std::string& path, const std::string& message) {
     throw TreeError(error, path, message);

@@ -18,6 +18,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=image-parts.sh
+. "$here/image-parts.sh"
 
 die() {
     echo "build-initramfs: $*" >&2
@@ -31,8 +33,7 @@ scenarios=$here/scenarios
 binaries=()
 optional_binaries=()
 files=()
-modules=(cxl_acpi cxl_pci cxl_mem cxl_pmem cxl_port libnvdimm nd_pmem nd_btt dax_pmem device_dax
-    kmem dax_hmem)
+modules=("${vm_modules[@]}")
 # 90-daxctl-device.rules is left out by default: it runs `daxctl -C` on every new dax device, a
 # competing actor that scenarios add on purpose (-r) when they test against it.
 rules=(50-udev-default.rules 80-drivers.rules)
@@ -141,13 +142,7 @@ for binary in "${optional_binaries[@]}"; do
     fi
 done
 
-for file in "${files[@]}"; do
-    source=${file%%:*} destination=${file#*:}
-    [ "$destination" != "$file" ] || die "-f $file: expected SRC:DST"
-    [ -e "$source" ] || die "$source: no such file or directory"
-    mkdir -p "$root$(dirname "$destination")"
-    cp -rL "$source" "$root$destination"
-done
+copy_files "$root" "${files[@]}"
 
 # dbus-daemon drops to this user; glibc reads these files without any NSS module.
 cat >"$root/etc/passwd" <<'EOF'
@@ -162,26 +157,7 @@ EOF
 echo 5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f >"$root/etc/machine-id"
 
 # Modules: resolve dependencies against the unpacked kernel's own tree, then index the copy.
-source_modules=$kernel_dir/lib/modules/$kernel_version
-if [ ! -f "$source_modules/modules.dep.bin" ] || [ "$source_modules/modules.order" -nt "$source_modules/modules.dep.bin" ]; then
-    depmod -b "$kernel_dir" "$kernel_version"
-fi
-target_modules=/usr/lib/modules/$kernel_version
-mkdir -p "$root$target_modules"
-cp "$source_modules"/modules.{order,builtin,builtin.modinfo} "$root$target_modules/"
-for module in "${modules[@]}"; do
-    # -C /dev/null: the host's modprobe.d (ndctl's "install libnvdimm" hook) must not apply.
-    dependencies=$(modprobe -C /dev/null -d "$kernel_dir" -S "$kernel_version" --show-depends "$module") ||
-        die "module $module is not in $source_modules"
-    # Lines are "insmod PATH [options]" or "builtin NAME"; built-in modules need nothing.
-    while read -r kind path _; do
-        [ "$kind" = insmod ] || continue
-        relative=${path#*/lib/modules/"$kernel_version"/}
-        mkdir -p "$root$target_modules/$(dirname "$relative")"
-        cp "$path" "$root$target_modules/$relative"
-    done <<<"$dependencies"
-done
-depmod -b "$root" "$kernel_version"
+copy_modules "$root" "$kernel_dir" "$kernel_version" "${modules[@]}"
 
 install -m 0755 "$init_script" "$root/init"
 mkdir -p "$root/scenarios"

@@ -22,6 +22,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=image-parts.sh
+. "$here/image-parts.sh"
 repo=$(cd "$here/../.." && pwd)
 
 die() {
@@ -36,8 +38,7 @@ output=
 base_only=
 scenarios=$here/scenarios
 files=()
-modules=(cxl_acpi cxl_pci cxl_mem cxl_pmem cxl_port libnvdimm nd_pmem nd_btt dax_pmem device_dax
-    kmem dax_hmem)
+modules=("${vm_modules[@]}")
 
 while getopts "k:d:c:o:m:f:s:b" option; do
     case $option in
@@ -167,33 +168,10 @@ ln -sfn ../vmtest.service "$root/etc/systemd/system/multi-user.target.wants/vmte
 
 mkdir -p "$root/scenarios" "$root/captures"
 cp "$scenarios"/*.sh "$root/scenarios/"
-for file in "${files[@]}"; do
-    source=${file%%:*} destination=${file#*:}
-    [ "$destination" != "$file" ] || die "-f $file: expected SRC:DST"
-    [ -e "$source" ] || die "$source: no such file or directory"
-    mkdir -p "$root$(dirname "$destination")"
-    cp -rL "$source" "$root$destination"
-done
+copy_files "$root" "${files[@]}"
 
 # Modules, as build-initramfs.sh selects them: the named ones and their dependencies.
-source_modules=$kernel_dir/lib/modules/$kernel_version
-if [ ! -f "$source_modules/modules.dep.bin" ] || [ "$source_modules/modules.order" -nt "$source_modules/modules.dep.bin" ]; then
-    depmod -b "$kernel_dir" "$kernel_version"
-fi
-target_modules=/usr/lib/modules/$kernel_version
-mkdir -p "$root$target_modules"
-cp "$source_modules"/modules.{order,builtin,builtin.modinfo} "$root$target_modules/"
-for module in "${modules[@]}"; do
-    dependencies=$(modprobe -C /dev/null -d "$kernel_dir" -S "$kernel_version" --show-depends "$module") ||
-        die "module $module is not in $source_modules"
-    while read -r kind path _; do
-        [ "$kind" = insmod ] || continue
-        relative=${path#*/lib/modules/"$kernel_version"/}
-        mkdir -p "$root$target_modules/$(dirname "$relative")"
-        cp "$path" "$root$target_modules/$relative"
-    done <<<"$dependencies"
-done
-depmod -b "$root" "$kernel_version"
+copy_modules "$root" "$kernel_dir" "$kernel_version" "${modules[@]}"
 
 rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/*
 mkdir -p "$(dirname "$output")"
