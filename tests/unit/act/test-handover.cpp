@@ -13,6 +13,7 @@
 
 #include "act/executor.hpp"
 #include "ownership/ownership.hpp"
+#include "plan-builders.hpp"
 #include "plan/plan.hpp"
 #include "publish/plan-json.hpp"
 #include "read/root-reader.hpp"
@@ -66,11 +67,7 @@ std::string render(const Plan& plan) {
 }
 
 const Problem* problem(const Plan& plan, const std::string& code) {
-    for (const RangePlan& range : plan.ranges)
-        for (const Problem& p : range.problems)
-            if (p.code == code)
-                return &p;
-    return nullptr;
+    return test::plan_problem(plan, code);
 }
 
 // Plans and applies until nothing is left to do (at most `passes` passes); the last execution.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ownership/ownership.hpp"
+#include "plan-builders.hpp"
 #include "plan/plan.hpp"
 #include "publish/plan-json.hpp"
 #include "read/root-reader.hpp"
@@ -38,17 +39,7 @@ CxlWindow window(std::uint64_t start, std::uint64_t size) {
 
 // An assembled ram region: committed, bound to cxl_region, its dax region bound.
 CxlRegion region(int id, std::uint64_t start, std::uint64_t size) {
-    CxlRegion r;
-    r.name = "region" + std::to_string(id);
-    r.window = "decoder0.0";
-    r.start = start;
-    r.size = size;
-    r.mode = "ram";
-    r.committed = true;
-    r.enabled = true;
-    r.dax_region = "dax_region" + std::to_string(id);
-    r.dax_region_enabled = true;
-    return r;
+    return test::assembled_region(id, start, size);
 }
 
 HmemDevice hmem(int id, std::uint64_t start, std::uint64_t size, bool bound) {

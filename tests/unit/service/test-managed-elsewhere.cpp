@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "ownership/managed-elsewhere.hpp"
+#include "plan-builders.hpp"
 #include "plan/plan.hpp"
 #include "policy/policy-desired.hpp"
 #include "policy/policy-load.hpp"
@@ -135,17 +136,7 @@ Snapshot machine() {
 }
 
 CxlRegion region(int id, std::uint64_t size) {
-    CxlRegion r;
-    r.name = "region" + std::to_string(id);
-    r.window = "decoder0.0";
-    r.start = 0x850000000;
-    r.size = size;
-    r.mode = "ram";
-    r.committed = true;
-    r.enabled = true;
-    r.dax_region = "dax_region" + std::to_string(id);
-    r.dax_region_enabled = true;
-    return r;
+    return test::assembled_region(id, 0x850000000, size);
 }
 
 DaxDevice dax(const std::string& name, DaxParentKind kind, const std::string& parent,

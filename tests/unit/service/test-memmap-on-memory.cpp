@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "plan-builders.hpp"
 #include "plan/plan.hpp"
 #include "policy/policy-desired.hpp"
 #include "policy/policy-load.hpp"
@@ -72,11 +73,7 @@ const Step* bind_step(const Plan& plan) {
 }
 
 const Problem* problem(const Plan& plan, const std::string& code) {
-    for (const RangePlan& range : plan.ranges)
-        for (const Problem& p : range.problems)
-            if (p.code == code)
-                return &p;
-    return nullptr;
+    return test::plan_problem(plan, code);
 }
 
 // --- the policy
