@@ -14,8 +14,10 @@ const char show_usage[] =
     "\n"
     "Show everything srmd knows about the range ID (as `srmctl ranges` lists it, r<hex start>):\n"
     "its address, window, claimants, dax devices and their memory, owner, mode, status, the\n"
-    "policy rule that decides it, its problems, and the kernel log lines that name it (\"Kernel\n"
-    "log:\"). With --json, the range's JSON object.\n";
+    "policy rule that decides it, its problems, what the kernel knows of its speed and memory\n"
+    "tier (\"Performance:\"), and the kernel log lines that name it (\"Kernel log:\"). With "
+    "--json,\n"
+    "the range's JSON object.\n";
 
 }  // namespace
 

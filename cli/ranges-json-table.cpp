@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/bus-command.hpp"
+#include "cli/performance-lines.hpp"
 #include "cli/ranges-table.hpp"
 #include "util/format.hpp"
 
@@ -162,6 +163,7 @@ std::string range_details(const srmd::Json& range) {
     out += "\nProblems:" + std::string(problems.empty() ? " none\n" : "\n");
     for (const srmd::Json& problem : problems)
         out += problem_lines(field_text(problem, "code"), field_text(problem, "message"));
+    out += performance_lines(range);
     out += kernel_log_lines(range);
     return out;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "dbus/bus-errors.hpp"
+#include "dbus/bus-performance.hpp"
 #include "dbus/bus-service.hpp"
 
 namespace srmd::bus {
@@ -129,6 +130,11 @@ void append_policy(sd_bus_message* m, const RangeProperty& property, const Json&
               property.name);
 }
 
+// a{sv}: the performance object flattened (bus-performance.hpp).
+void append_performance_property(sd_bus_message* m, const RangeProperty&, const Json& value) {
+    append_performance(m, value);
+}
+
 // Every field of the contract, in its order: the vtable, the getter and the change announcements
 // are all made from this table.
 constexpr RangeProperty kRangeProperties[] = {
@@ -148,6 +154,7 @@ constexpr RangeProperty kRangeProperties[] = {
     {"Policy", "(ssss)", "policy", false, append_policy},
     {"Converged", "b", "converged", false, append_flag},
     {"KernelLog", "a(ttisss)", "kernel_log", false, append_kernel_log},
+    {"Performance", "a{sv}", "performance", false, append_performance_property},
 };
 
 const RangeProperty* find_property(const char* name) {

@@ -55,4 +55,8 @@ void add_problems(const Snapshot& snapshot, const RangeParts& parts, Range& rang
 // links its problems to the lines that explain them (ownership-kernel-log.cpp).
 void attach_kernel_log(const Snapshot& snapshot, const RangeParts& parts, Range& range);
 
+// Fills range.performance from the node, region, window and tier behind it, and adds the
+// tier-shared-with-dram problem (ownership-performance.cpp). Needs the range's dax facts.
+void attach_performance(const Snapshot& snapshot, const RangeParts& parts, Range& range);
+
 }  // namespace srmd

@@ -210,6 +210,7 @@ class RangeBuilder {
         range.mode = mode(range);
 
         add_problems(snapshot_, parts_, range);
+        attach_performance(snapshot_, parts_, range);
         attach_kernel_log(snapshot_, parts_, range);
         return range;
     }

@@ -59,6 +59,28 @@ struct Problem {
     std::optional<std::uint64_t> kernel_seq;
 };
 
+// Where a memory tier's id comes from (mm/memory-tiers.c): memory_tierN holds the nodes whose
+// abstract distance is in [N << kMemtierChunkBits, (N + 1) << kMemtierChunkBits). The kernel
+// exposes only N; DRAM's default abstract distance (576) puts it in tier 4.
+constexpr int kMemtierChunkBits = 7;
+
+// What the kernel knows about how fast a range is and where it sits (ownership-performance.cpp).
+// Everything is optional: what the kernel does not show is absent, never 0.
+struct RangePerformance {
+    std::optional<int> node;  // the NUMA node its memory is in (or, offline, would be in)
+    std::optional<NumaAccess> node_access0;  // the node's HMAT access classes
+    std::optional<NumaAccess> node_access1;
+    std::string region;                        // the CXL region behind the range, "" when none
+    std::optional<NumaAccess> region_access0;  // that region's CDAT-derived access classes
+    std::optional<NumaAccess> region_access1;
+    std::optional<int> window_qos_class;  // the CXL window's qos_class
+    std::vector<std::pair<std::string, std::optional<int>>> memdev_qos_class;  // region's memdevs
+    std::optional<int> tier;  // memory_tierN the node is listed in
+    // The abstract distance chunk tier N stands for, [first, last]; with `tier`.
+    std::optional<std::pair<int, int>> abstract_distance;
+    std::vector<int> tier_dram_nodes;  // DRAM nodes (CPUs or boot memory) in the same tier
+};
+
 // At most this many kernel log lines are kept on one range, the newest.
 constexpr std::size_t kMaxRangeKernelLog = 16;
 
@@ -78,6 +100,7 @@ struct Range {
     // The kernel log lines that name the range's address or a device behind it, oldest first,
     // at most kMaxRangeKernelLog (read/kmsg.hpp).
     std::vector<KernelLogLine> kernel_log;
+    RangePerformance performance;
 
     std::uint64_t end() const { return start + size; }  // exclusive
 };

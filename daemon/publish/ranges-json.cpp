@@ -142,18 +142,65 @@ Json dax_device_to_json(const DaxDevice& dax) {
     return Json(std::move(o));
 }
 
+// The four values of an access class; each null when the kernel shows none.
+Json::Object access_values(const NumaAccess& access) {
+    Json::Object o;
+    o.emplace_back("read_latency", optional_or_null(access.read_latency));
+    o.emplace_back("write_latency", optional_or_null(access.write_latency));
+    o.emplace_back("read_bandwidth", optional_or_null(access.read_bandwidth));
+    o.emplace_back("write_bandwidth", optional_or_null(access.write_bandwidth));
+    return o;
+}
+
 Json access_to_json(const std::optional<NumaAccess>& access) {
     if (!access)
         return Json();
-    Json::Object o;
-    o.emplace_back("read_latency", access->read_latency);
-    o.emplace_back("write_latency", access->write_latency);
-    o.emplace_back("read_bandwidth", access->read_bandwidth);
-    o.emplace_back("write_bandwidth", access->write_bandwidth);
+    Json::Object o = access_values(*access);
     Json initiators = Json::array();
     for (int node : access->initiators)
         initiators.push(node);
     o.emplace_back("initiators", std::move(initiators));
+    return Json(std::move(o));
+}
+
+Json region_access_to_json(const std::optional<NumaAccess>& access) {
+    return access ? Json(access_values(*access)) : Json();
+}
+
+Json performance_to_json(const RangePerformance& perf) {
+    Json::Object qos;
+    qos.emplace_back("window", optional_or_null(perf.window_qos_class));
+    Json memdevs = Json::array();
+    for (const auto& [name, qos_class] : perf.memdev_qos_class) {
+        Json::Object m;
+        m.emplace_back("memdev", name);
+        m.emplace_back("ram", optional_or_null(qos_class));
+        memdevs.push(Json(std::move(m)));
+    }
+    qos.emplace_back("memdevs", std::move(memdevs));
+
+    Json distance;
+    if (perf.abstract_distance) {
+        Json::Object d;
+        d.emplace_back("first", perf.abstract_distance->first);
+        d.emplace_back("last", perf.abstract_distance->second);
+        distance = Json(std::move(d));
+    }
+    Json dram = Json::array();
+    for (int node : perf.tier_dram_nodes)
+        dram.push(node);
+
+    Json::Object o;
+    o.emplace_back("node", optional_or_null(perf.node));
+    o.emplace_back("node_access0", access_to_json(perf.node_access0));
+    o.emplace_back("node_access1", access_to_json(perf.node_access1));
+    o.emplace_back("region", text_or_null(perf.region));
+    o.emplace_back("region_access0", region_access_to_json(perf.region_access0));
+    o.emplace_back("region_access1", region_access_to_json(perf.region_access1));
+    o.emplace_back("qos_class", Json(std::move(qos)));
+    o.emplace_back("tier", optional_or_null(perf.tier));
+    o.emplace_back("abstract_distance", std::move(distance));
+    o.emplace_back("tier_dram_nodes", std::move(dram));
     return Json(std::move(o));
 }
 
@@ -193,6 +240,7 @@ Json range_to_json(const Range& range) {
     o.emplace_back("status", to_string(range.status));
     o.emplace_back("problems", list_to_json(range.problems, problem_to_json));
     o.emplace_back("kernel_log", list_to_json(range.kernel_log, kernel_line_to_json));
+    o.emplace_back("performance", performance_to_json(range.performance));
     return Json(std::move(o));
 }
 

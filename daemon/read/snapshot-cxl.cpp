@@ -198,6 +198,7 @@ void read_cxl(const RootReader& reader, Snapshot& snapshot) {
         [](const CxlEndpointDecoder& a, const CxlEndpointDecoder& b) { return a.name < b.name; });
     std::sort(snapshot.memdevs.begin(), snapshot.memdevs.end(),
               [](const CxlMemdev& a, const CxlMemdev& b) { return numbered_less(a.name, b.name); });
+    read_cxl_performance(reader, snapshot);
 }
 
 }  // namespace srmd

@@ -52,21 +52,13 @@ std::vector<int> read_node_list(const RootReader& reader, const std::string& pat
 std::optional<NumaAccess> read_access(const RootReader& reader, const std::string& node_dir,
                                       const char* access) {
     std::string dir = node_dir + "/" + access + "/initiators/";
-    if (!reader.is_dir(dir))
+    std::optional<NumaAccess> result = read_access_class(reader, dir);
+    if (!result)
         return std::nullopt;
-    NumaAccess result;
-    auto number = [&](const char* name) -> std::uint64_t {
-        std::optional<std::string> text = reader.read_attr_optional(dir + name);
-        return text ? parse_number(*text, reader.host_path(dir + name)) : 0;
-    };
-    result.read_latency = number("read_latency");
-    result.write_latency = number("write_latency");
-    result.read_bandwidth = number("read_bandwidth");
-    result.write_bandwidth = number("write_bandwidth");
-    for (const std::string& entry : reader.list(dir))
+    for (const std::string& entry : reader.list_optional(dir))
         if (is_numbered(entry, "node"))
-            result.initiators.push_back(static_cast<int>(trailing_number(entry)));
-    std::sort(result.initiators.begin(), result.initiators.end());
+            result->initiators.push_back(static_cast<int>(trailing_number(entry)));
+    std::sort(result->initiators.begin(), result->initiators.end());
     return result;
 }
 
@@ -78,7 +70,14 @@ std::unordered_map<int, int> read_memory_tiers(const RootReader& reader) {
         if (!is_numbered(entry, "memory_tier"))
             continue;
         int tier = static_cast<int>(trailing_number(entry));
-        for (int node : read_node_list(reader, base + entry + "/nodelist"))
+        // Advisory: a tier whose node list does not parse places no node (never a failed read).
+        std::vector<int> nodes;
+        try {
+            nodes = read_node_list(reader, base + entry + "/nodelist");
+        } catch (const SystemError&) {
+            continue;
+        }
+        for (int node : nodes)
             tier_of_node[node] = tier;
     }
     return tier_of_node;

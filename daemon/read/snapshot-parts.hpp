@@ -24,6 +24,14 @@ void read_dax(const RootReader& reader, Snapshot& snapshot);
 void read_memory(const RootReader& reader, Snapshot& snapshot);
 void read_nodes(const RootReader& reader, Snapshot& snapshot);
 
+// Performance facts (snapshot-performance.cpp). One access class directory ("accessN/initiators/"
+// of a node, "accessN/" of a CXL region): nullopt when it holds none of the four values; a value
+// that is missing or malformed is left out, never an error.
+std::optional<NumaAccess> read_access_class(const RootReader& reader, const std::string& dir);
+// The CXL regions' access classes, the windows' and the memdevs' QoS classes. Needs read_cxl's
+// windows, regions and memdevs; read_cxl calls it last.
+void read_cxl_performance(const RootReader& reader, Snapshot& snapshot);
+
 // The parts of read_memory() that refresh_snapshot() also uses for the blocks events name.
 // One block's state and zones, `name` being its directory ("memory8"); its node and dax owner
 // are left for the caller. nullopt when there is no memoryN at all (removed); a block whose

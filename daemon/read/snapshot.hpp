@@ -15,6 +15,18 @@ namespace srmd {
 
 class RootReader;
 
+// One access class of the kernel's performance attributes: a NUMA node's HMAT-derived
+// accessN/initiators/ (Documentation/ABI/stable/sysfs-devices-node) or a CXL region's CDAT-derived
+// accessN/ (6.9+). access0 is from the closest initiator, access1 from the closest CPU. Each value
+// is nullopt when the kernel shows none, or one that is not a number: never 0 for "unknown".
+struct NumaAccess {
+    std::optional<std::uint64_t> read_latency;  // ns
+    std::optional<std::uint64_t> write_latency;
+    std::optional<std::uint64_t> read_bandwidth;  // MB/s
+    std::optional<std::uint64_t> write_bandwidth;
+    std::vector<int> initiators;  // nodes listed as initiators (node accesses only)
+};
+
 // A CXL root decoder: one CXL Window (CFMWS) of host physical address space.
 struct CxlWindow {
     std::string name;  // "decoder0.0"
@@ -29,6 +41,9 @@ struct CxlWindow {
     // The root decoder has a create_ram_region attribute: a ram region can be created under it
     // through sysfs (6.5 and later, a window with ram capability).
     bool can_create_ram = false;
+    // qos_class (6.5+): the QoS Throttling Group the platform gave the window; nullopt when absent,
+    // malformed or negative (the kernel shows -1 for none).
+    std::optional<int> qos_class;
 };
 
 // An endpoint decoder of a memdev, whatever its state: what region creation picks from.
@@ -62,6 +77,11 @@ struct CxlRegion {
     std::vector<std::string> memdevs;  // the memdevs behind those decoders ("mem0")
     std::string dax_region;            // "dax_region1" when the child exists, else ""
     bool dax_region_enabled = false;   // dax_regionZ is bound to cxl_dax_region
+    // The region's own performance (regionZ/access0/, access1/, 6.9+), from the CDAT of its
+    // devices and the path to them; nullopt when the kernel shows none (older kernels, or
+    // coordinates it could not compute: it then hides the files).
+    std::optional<NumaAccess> access0;
+    std::optional<NumaAccess> access1;
 };
 
 // A committed endpoint decoder: a memdev decodes [start, start + size) of host physical address
@@ -82,6 +102,9 @@ struct CxlMemdev {
     std::uint64_t ram_size = 0;
     std::uint64_t pmem_size = 0;
     std::string host;  // the PCI device it hangs off ("0000:0d:00.0")
+    // ram/qos_class (6.8+): the QoS class of its volatile capacity; nullopt when absent, malformed
+    // or negative.
+    std::optional<int> ram_qos_class;
 };
 
 // Who a dax region, and so its devices, belongs to, told by sysfs parentage.
@@ -153,15 +176,6 @@ struct MemoryInfo {
     // /sys/module/memory_hotplug/parameters/memmap_on_memory ("Y", "N", "force"); "" when absent.
     // Without it on, the kernel refuses memmap_on_memory on a dax device (EOPNOTSUPP).
     std::string memmap_on_memory_param;
-};
-
-// HMAT access class attributes (accessN/initiators/...).
-struct NumaAccess {
-    std::uint64_t read_latency = 0;  // ns
-    std::uint64_t write_latency = 0;
-    std::uint64_t read_bandwidth = 0;  // MB/s
-    std::uint64_t write_bandwidth = 0;
-    std::vector<int> initiators;
 };
 
 struct NumaNode {

@@ -76,8 +76,8 @@ TEST_F(Srmctl, TableOnBothTree) {
 
 TEST_F(Srmctl, JsonOnEveryRealTreeFollowsTheContract) {
     const std::vector<std::string> range_keys = {
-        "id",    "start", "size", "window", "soft_reserved", "claimants", "kernel_owner",
-        "owner", "dax",   "mode", "status", "problems",      "kernel_log"};
+        "id",    "start", "size", "window", "soft_reserved", "claimants",  "kernel_owner",
+        "owner", "dax",   "mode", "status", "problems",      "kernel_log", "performance"};
     for (const char* tree : real_trees) {
         SCOPED_TRACE(tree);
         Result r = run_srmctl({"simulate", "--root", fixture(tree), "--json"});
@@ -111,6 +111,10 @@ TEST_F(Srmctl, JsonOnEveryRealTreeFollowsTheContract) {
                 EXPECT_EQ(keys(problem),
                           (std::vector<std::string>{"code", "message", "kernel_seq"}));
             }
+            EXPECT_EQ(keys(*range.find("performance")),
+                      (std::vector<std::string>{"node", "node_access0", "node_access1", "region",
+                                                "region_access0", "region_access1", "qos_class",
+                                                "tier", "abstract_distance", "tier_dram_nodes"}));
         }
     }
 }

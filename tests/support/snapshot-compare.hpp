@@ -110,6 +110,7 @@ inline std::vector<std::string> snapshot_lines(const Snapshot& s) {
         f("cap_pmem", w.cap_pmem);
         f("locked", w.locked);
         f("ways", w.interleave_ways);
+        f("qos_class", w.qos_class);
     }
     for (const CxlDecoded& d : s.decoded) {
         Lines f{out, "decoded " + d.decoder};
@@ -133,6 +134,8 @@ inline std::vector<std::string> snapshot_lines(const Snapshot& s) {
         f("memdevs", r.memdevs);
         f("dax_region", r.dax_region);
         f("dax_region_enabled", r.dax_region_enabled);
+        detail::access_lines(out, "region " + r.name + ".access0", r.access0);
+        detail::access_lines(out, "region " + r.name + ".access1", r.access1);
     }
     for (const CxlMemdev& m : s.memdevs) {
         Lines f{out, "memdev " + m.name};
@@ -142,6 +145,7 @@ inline std::vector<std::string> snapshot_lines(const Snapshot& s) {
         f("ram_size", m.ram_size);
         f("pmem_size", m.pmem_size);
         f("host", m.host);
+        f("ram_qos_class", m.ram_qos_class);
     }
     for (const HmemDevice& h : s.hmem) {
         Lines f{out, "hmem " + h.name};

@@ -75,14 +75,20 @@ TEST(RangeJson, FullRangeExactText) {
               R"("mode":"system-ram","status":"conflict",)"
               R"("problems":[{"code":"hmem-inside-cxl-window",)"
               R"("message":"hmem.0 holds memory inside decoder0.0","kernel_seq":null}],)"
-              R"("kernel_log":[]})");
+              R"("kernel_log":[],)"
+              R"("performance":{"node":null,"node_access0":null,"node_access1":null,"region":null,)"
+              R"("region_access0":null,"region_access1":null,"qos_class":{"window":null,)"
+              R"("memdevs":[]},"tier":null,"abstract_distance":null,"tier_dram_nodes":[]}})");
 }
 
 TEST(RangeJson, AbsentValuesAreNullAndListsEmpty) {
     EXPECT_EQ(range_to_json(bare_range()).dump(),
               R"({"id":"r40000000","start":1073741824,"size":536870912,"window":null,)"
               R"("soft_reserved":true,"claimants":[],"kernel_owner":"none","owner":"none",)"
-              R"("dax":[],"mode":"absent","status":"ok","problems":[],"kernel_log":[]})");
+              R"("dax":[],"mode":"absent","status":"ok","problems":[],"kernel_log":[],)"
+              R"("performance":{"node":null,"node_access0":null,"node_access1":null,"region":null,)"
+              R"("region_access0":null,"region_access1":null,"qos_class":{"window":null,)"
+              R"("memdevs":[]},"tier":null,"abstract_distance":null,"tier_dram_nodes":[]}})");
 }
 
 TEST(RangeJson, UnboundDaxHasNullDriverAndZone) {
@@ -308,7 +314,7 @@ TEST(SimulateJson, MachineThenRanges) {
     EXPECT_EQ(keys(doc.find("ranges")->as_array()[0]),
               (std::vector<std::string>{"id", "start", "size", "window", "soft_reserved",
                                         "claimants", "kernel_owner", "owner", "dax", "mode",
-                                        "status", "problems", "kernel_log"}));
+                                        "status", "problems", "kernel_log", "performance"}));
     // What srmctl prints parses back to the same document.
     EXPECT_EQ(Json::parse(doc.dump(2)), doc);
 }
