@@ -49,6 +49,33 @@ def interface_members(root, interface):
     return members
 
 
+def dict_of(value):
+    """A D-Bus a{sv} as plain Python values (lists for arrays)."""
+    return {str(k): (list(int(i) for i in v) if isinstance(v, list) else
+                     str(v) if isinstance(v, str) else int(v)) for k, v in value.items()}
+
+
+def flat_performance(perf, prefix=""):
+    """The Performance property a range's "performance" JSON object should give: dotted keys,
+    nulls left out, each memdev's QoS class as qos_class.<memdev>."""
+    out = {}
+    for key, value in perf.items():
+        name = prefix + key
+        if value is None:
+            continue
+        if key == "qos_class" and not prefix:
+            if value["window"] is not None:
+                out["qos_class.window"] = value["window"]
+            for memdev in value["memdevs"]:
+                if memdev["ram"] is not None:
+                    out["qos_class." + memdev["memdev"]] = memdev["ram"]
+        elif isinstance(value, dict):
+            out.update(flat_performance(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
 def ranges_by_id(ranges):
     return {r["id"]: r for r in ranges}
 
@@ -159,6 +186,7 @@ class Reads(BusTestCase):
                  for q, u, v, w, d, m in props["KernelLog"]],
                 [(k["seq"], k["usec"], k["level"], k["meaning"], k["device"] or "", k["message"])
                  for k in entry["kernel_log"]])
+            self.assertEqual(dict_of(props["Performance"]), flat_performance(entry["performance"]))
             # Every field of the contract is a property, and nothing else is.
             self.assertEqual(len(props), len(entry))
 

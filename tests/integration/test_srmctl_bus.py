@@ -282,6 +282,13 @@ class SrmctlBus(unittest.TestCase):
             self.assertEqual(fields["Status"].strip(), r["status"])
             for dax in r["dax"]:
                 self.assertIn(dax["device"], human.stdout)
+            # What the kernel knows of its speed: two-windows-kmem's CXL node has HMAT figures.
+            perf = r["performance"]
+            self.assertIn("\nPerformance:\n", human.stdout)
+            self.assertRegex(human.stdout, r"\n  Node: +%d\b" % perf["node"])
+            access = perf["node_access0"]
+            self.assertIn("read latency %d ns" % access["read_latency"], human.stdout)
+            self.assertIn("read bandwidth %d MB/s" % access["read_bandwidth"], human.stdout)
             # The kernel's own words on the range, after its problems.
             self.assertIn("\nKernel log:", human.stdout)
             for line in r["kernel_log"]:

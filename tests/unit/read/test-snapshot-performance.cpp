@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "read/capture.hpp"
 #include "read/root-reader.hpp"
 #include "read/snapshot.hpp"
 #include "test-trees.hpp"
@@ -14,6 +15,7 @@
 using srmd::RootReader;
 using srmd::Snapshot;
 using srmd::test::fixture;
+using srmd::test::TempDir;
 using srmd::test::TreeCopy;
 
 namespace {
@@ -122,4 +124,26 @@ TEST(SnapshotPerformance, AnEmptyAccessDirectoryIsNoAccessClass) {
     std::filesystem::create_directories(tree.path() + kRegion0 + "/access0");
     Snapshot s = srmd::read_snapshot(RootReader(tree.path()));
     EXPECT_FALSE(s.regions[0].access0.has_value());
+}
+
+TEST(SnapshotPerformance, ACaptureKeepsEveryFileItWasReadFrom) {
+    TreeCopy tree(fixture("kernel-7.2/cxl-ram-kmem-movable"));
+    write(tree.path() + kRegion0 + "/access0/read_latency", "250");
+    write(tree.path() + kRegion0 + "/access1/write_bandwidth", "9000");
+    write(tree.path() + kMem0 + "/ram/qos_class", "1");
+    TempDir temp;
+    std::string out = temp.path() + "/capture";
+    srmd::capture_tree(RootReader(tree.path()), out);
+
+    Snapshot s = srmd::read_snapshot(RootReader(out));
+    ASSERT_TRUE(s.regions[0].access0.has_value());
+    EXPECT_EQ(s.regions[0].access0->read_latency, 250u);
+    ASSERT_TRUE(s.regions[0].access1.has_value());
+    EXPECT_EQ(s.regions[0].access1->write_bandwidth, 9000u);
+    EXPECT_EQ(s.memdevs[0].ram_qos_class, 1);
+    EXPECT_EQ(s.windows[0].qos_class, 0);
+    EXPECT_EQ(s.nodes[2].memory_tier, 22);
+    EXPECT_EQ(s.nodes[0].memory_tier, 4);
+    ASSERT_TRUE(s.nodes[0].access0.has_value());
+    EXPECT_EQ(s.nodes[0].access0->read_latency, 10u);
 }
