@@ -99,10 +99,20 @@ const std::vector<Scenario>& scenarios() {
          "CXL so /proc/iomem has no Soft Reserved line, only /sys/firmware/memmap has it.\n"
          "Constructed: TW-DEC's windows are 256 GiB at 0x2070000000; here they are 16 GiB at\n"
          "0x2080000000 and 0x2480000000 so that the 2 GiB memory blocks x86 uses above 64 GiB do\n"
-         "not trim them and the tree stays small. auto_online_blocks=online_movable (§5(a)).\n",
+         "not trim them and the tree stays small. auto_online_blocks=online_movable (§5(a)).\n"
+         "Performance as a 7.0 kernel shows it: each region's CDAT-derived access0/access1 equal\n"
+         "to node 2's HMAT figures, QoS class 0 (the QTG _DSM's answer on the kernel-7.2\n"
+         "captures), DRAM node 0 in memory_tier4 and node 2 in memory_tier22 (the default dax\n"
+         "distance, 5 x 576, with no DRAM figures to compare with; node 2's tier on the 7.2\n"
+         "captures).\n",
          [](FakeMachine& m) {
              two_windows(m, true);
              m.set_auto_online_blocks("online_movable");
+             for (int region = 0; region < 2; ++region)
+                 m.set_region_access(region, NodeAccess{0, 160, 160, 48000, 48000});
+             m.set_qos_class(0);
+             m.set_memory_tier(0, 4);
+             m.set_memory_tier(2, 22);
          },
          Kernel::V7_0},
         {"hmem-only",

@@ -3,6 +3,7 @@
 
 #include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/ranges-json-table.hpp"
 
 namespace srmctl {
@@ -17,11 +18,15 @@ const char show_usage[] =
     "policy rule that decides it, its problems, what the kernel knows of its speed and memory\n"
     "tier (\"Performance:\"), and the kernel log lines that name it (\"Kernel log:\"). With "
     "--json,\n"
-    "the range's JSON object.\n";
+    "the range's JSON object. With --root DIR, srmctl reads the tree DIR itself instead\n"
+    "(`srmctl show --root DIR --help`).\n";
 
 }  // namespace
 
 int cmd_show(const Args& args) {
+    // With a tree to read, srmctl works it out itself (cmd-show-offline.cpp).
+    if (names_option(args, "root"))
+        return cmd_show_offline(args);
     CommandLine line;
     if (auto done = parse_command_line(args, "show", show_usage, 1, line))
         return *done;

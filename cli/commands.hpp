@@ -26,10 +26,12 @@ int cmd_ranges(const Args& args);          // srmctl ranges
 int cmd_show(const Args& args);            // srmctl show ID
 int cmd_plan_daemon(const Args& args);     // srmctl plan
 int cmd_explain_daemon(const Args& args);  // srmctl explain ID|ADDRESS
-int cmd_apply(const Args& args);           // srmctl apply [--range ID]... [--full]
-int cmd_reconcile(const Args& args);       // srmctl reconcile
-int cmd_reload(const Args& args);          // srmctl reload
-int cmd_log_level(const Args& args);       // srmctl log-level LEVEL
-int cmd_monitor(const Args& args);         // srmctl monitor [--count N]
+// srmctl show ID --root DIR [--policy-dir DIR]... [--json]: offline, cmd_show hands it over.
+int cmd_show_offline(const Args& args);
+int cmd_apply(const Args& args);      // srmctl apply [--range ID]... [--full]
+int cmd_reconcile(const Args& args);  // srmctl reconcile
+int cmd_reload(const Args& args);     // srmctl reload
+int cmd_log_level(const Args& args);  // srmctl log-level LEVEL
+int cmd_monitor(const Args& args);    // srmctl monitor [--count N]
 
 }  // namespace srmctl

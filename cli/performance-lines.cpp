@@ -25,27 +25,24 @@ std::string node_list(const srmd::Json& nodes) {
     return out;
 }
 
-// "read 30 ns, write 30 ns, read 5120 MB/s, write 5120 MB/s (from node 0)"; "" when empty.
+// "latency read 30 ns, write 30 ns; bandwidth read 5120 MB/s, write 5120 MB/s (from node 0)",
+// with only the figures the kernel gives; "" when it gives none.
 std::string access_words(const srmd::Json* access) {
     if (!access)
         return "";
-    struct Figure {
-        const char* key;
-        const char* words;
-        const char* unit;
+    auto pair = [&](const char* what, const char* read, const char* write, const char* unit) {
+        std::string words;
+        if (const srmd::Json* value = member(*access, read))
+            words = "read " + number(*value) + unit;
+        if (const srmd::Json* value = member(*access, write))
+            words += (words.empty() ? "" : ", ") + std::string("write ") + number(*value) + unit;
+        return words.empty() ? words : std::string(what) + " " + words;
     };
-    static const Figure figures[] = {
-        {"read_latency", "read latency", " ns"},
-        {"write_latency", "write latency", " ns"},
-        {"read_bandwidth", "read bandwidth", " MB/s"},
-        {"write_bandwidth", "write bandwidth", " MB/s"},
-    };
-    std::string out;
-    for (const Figure& f : figures)
-        if (const srmd::Json* value = member(*access, f.key))
-            out += (out.empty() ? "" : ", ") + std::string(f.words) + " " + number(*value) + f.unit;
+    std::string latency = pair("latency", "read_latency", "write_latency", " ns");
+    std::string bandwidth = pair("bandwidth", "read_bandwidth", "write_bandwidth", " MB/s");
+    std::string out = latency + (latency.empty() || bandwidth.empty() ? "" : "; ") + bandwidth;
     if (const srmd::Json* initiators = member(*access, "initiators");
-        initiators && initiators->is_array() && !initiators->as_array().empty())
+        !out.empty() && initiators && initiators->is_array() && !initiators->as_array().empty())
         out += " (from node " + node_list(*initiators) + ")";
     return out;
 }
@@ -80,7 +77,7 @@ std::string performance_lines(const srmd::Json& range) {
                 dram && dram->is_array() && !dram->as_array().empty())
                 where += ", shared with DRAM node " + node_list(*dram);
         } else {
-            where += ", in no memory tier";
+            where += ", no memory tier shown";
         }
         rows.push_back({"  Node:", where});
     }

@@ -287,8 +287,11 @@ class SrmctlBus(unittest.TestCase):
             self.assertIn("\nPerformance:\n", human.stdout)
             self.assertRegex(human.stdout, r"\n  Node: +%d\b" % perf["node"])
             access = perf["node_access0"]
-            self.assertIn("read latency %d ns" % access["read_latency"], human.stdout)
-            self.assertIn("read bandwidth %d MB/s" % access["read_bandwidth"], human.stdout)
+            self.assertIn("latency read %d ns" % access["read_latency"], human.stdout)
+            self.assertIn("bandwidth read %d MB/s" % access["read_bandwidth"], human.stdout)
+            self.assertIn("region%d access0:" % int(r["claimants"][0]["device"][6:]), human.stdout)
+            self.assertIn("QoS class:        window 0", human.stdout)
+            self.assertIn("memory tier 22", human.stdout)
             # The kernel's own words on the range, after its problems.
             self.assertIn("\nKernel log:", human.stdout)
             for line in r["kernel_log"]:

@@ -499,7 +499,7 @@ void FakeMachine::write(const std::string& dir) const {
         w.attr(mem + "/ram/size", hex(md.ram_size));
         if (v6_8) {
             w.attr(mem + "/pmem/qos_class", "-1");
-            w.attr(mem + "/ram/qos_class", "-1");
+            w.attr(mem + "/ram/qos_class", std::to_string(qos_class_.value_or(-1)));
         }
         w.attr(mem + "/serial", hex(md.serial));
         w.file(mem + "/uevent", "MAJOR=" + std::to_string(kMemdevMajor) + "\nMINOR=" + minor +
@@ -565,7 +565,7 @@ void FakeMachine::write(const std::string& dir) const {
             w.attr(d + "/create_ram_region", next);
         w.write_only(d + "/delete_region");
         if (v6_8)
-            w.attr(d + "/qos_class", "-1");
+            w.attr(d + "/qos_class", std::to_string(qos_class_.value_or(-1)));
     }
 
     std::vector<int> port_decoders(host_bridges, 0);
@@ -588,6 +588,18 @@ void FakeMachine::write(const std::string& dir) const {
         // A ram region has an empty uuid; a pmem region a real one, made up from its id here.
         w.attr(d + "/uuid",
                r.mode == "pmem" ? "b19f0bd4-ea0c-46df-9991-" + hex_bare(r.id, 12) : "");
+        if (auto access = region_access_.find(r.id);
+            access != region_access_.end() && at_least(kernel_, Kernel::V7_0)) {
+            // The kernel's two classes hold the same figures when the closest initiator is a CPU.
+            for (const char* level : {"/access0", "/access1"}) {
+                w.attr(d + level + "/read_latency", std::to_string(access->second.read_latency));
+                w.attr(d + level + "/write_latency", std::to_string(access->second.write_latency));
+                w.attr(d + level + "/read_bandwidth",
+                       std::to_string(access->second.read_bandwidth));
+                w.attr(d + level + "/write_bandwidth",
+                       std::to_string(access->second.write_bandwidth));
+            }
+        }
 
         std::set<int> bridges;
         for (std::size_t pos = 0; pos < r.memdevs.size(); ++pos) {
@@ -829,6 +841,21 @@ void FakeMachine::write(const std::string& dir) const {
             std::string initiator = nodes + "/node" + std::to_string(a.initiator);
             w.link(init + "/node" + std::to_string(a.initiator), initiator);
             w.link(initiator + "/access0/targets/node" + id, d);
+        }
+    }
+
+    // --- memory tiers: memory_tierN lists its nodes (mm/memory-tiers.c)
+    if (!memory_tiers_.empty()) {
+        const std::string tiering = "sys/devices/virtual/memory_tiering";
+        std::map<int, std::vector<int>> nodes_of_tier;
+        for (const auto& [node, tier] : memory_tiers_)
+            nodes_of_tier[tier].push_back(node);
+        w.write_only(tiering + "/uevent");
+        for (const auto& [tier, tier_nodes] : nodes_of_tier) {
+            std::string d = tiering + "/memory_tier" + std::to_string(tier);
+            w.attr(d + "/nodelist",
+                   list_format(std::set<int>(tier_nodes.begin(), tier_nodes.end())));
+            w.write_only(d + "/uevent");
         }
     }
 

@@ -143,6 +143,15 @@ class FakeMachine {
     void set_iomem(const std::string& text) { iomem_text_ = text; }
     // Write /sys/firmware/memmap (on by default).
     void set_firmware_memmap(bool enabled) { firmware_memmap_ = enabled; }
+    // Performance facts (written only when set): regionZ/access0/ and access1/ with these figures
+    // (kernels from 6.9, V7_0 here, compute them from CDAT); the node's memory tier
+    // (memory_tiering/memory_tierN/nodelist); the QoS class of every window and memdev ram
+    // (6.8+, "-1" when unset, as a platform without QTG _DSM shows).
+    void set_region_access(int region_id, const NodeAccess& access) {
+        region_access_[region_id] = access;
+    }
+    void set_memory_tier(int node, int tier) { memory_tiers_[node] = tier; }
+    void set_qos_class(int qos_class) { qos_class_ = qos_class; }
 
     std::uint64_t block_size() const { return block_size_; }
     // The /proc/iomem text write() would produce.
@@ -190,6 +199,9 @@ class FakeMachine {
     bool soft_reserved_outermost_ = false;
     std::optional<std::string> iomem_text_;
     bool firmware_memmap_ = true;
+    std::map<int, NodeAccess> region_access_;  // by region id
+    std::map<int, int> memory_tiers_;          // node -> tier
+    std::optional<int> qos_class_;
 
     friend class TreeWriter;
 };

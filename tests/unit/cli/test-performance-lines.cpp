@@ -29,9 +29,9 @@ TEST(PerformanceLines, EveryFact) {
               "\nPerformance:\n"
               "  Node:             2, memory tier 4 (abstract distance 512-639), shared with DRAM "
               "node 0\n"
-              "  Node access0:     read latency 30 ns, write latency 31 ns, read bandwidth 5120 "
-              "MB/s, write bandwidth 4096 MB/s (from node 0)\n"
-              "  region0 access0:  read latency 250 ns\n"
+              "  Node access0:     latency read 30 ns, write 31 ns; bandwidth read 5120 MB/s, "
+              "write 4096 MB/s (from node 0)\n"
+              "  region0 access0:  latency read 250 ns\n"
               "  QoS class:        window 1, mem0 1\n");
 }
 
@@ -40,7 +40,7 @@ TEST(PerformanceLines, AbsentFiguresAreLeftOutNeverZero) {
         R"({"node":1,"node_access0":null,"node_access1":null,"region":null,"region_access0":null,)"
         R"("region_access1":null,"qos_class":{"window":null,"memdevs":[]},"tier":null,)"
         R"("abstract_distance":null,"tier_dram_nodes":[]})");
-    EXPECT_EQ(out, "\nPerformance:\n  Node:  1, in no memory tier\n");
+    EXPECT_EQ(out, "\nPerformance:\n  Node:  1, no memory tier shown\n");
     EXPECT_EQ(out.find(" 0 "), std::string::npos);
 }
 

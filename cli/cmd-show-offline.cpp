@@ -1,0 +1,109 @@
+// `srmctl show ID --root DIR [--policy-dir DIR]... [--json]`: one range in full, read from a tree
+// (a capture, an example machine, or / for this one) instead of asked of the daemon. The same
+// object and the same words as the daemon's `show`: the range's JSON with the rule that decides
+// it and whether it is what the rule wants.
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/bus-client.hpp"
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "cli/policy-option.hpp"
+#include "cli/ranges-json-table.hpp"
+#include "ownership/ownership.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
+#include "publish/ranges-json.hpp"
+#include "read/root-reader.hpp"
+#include "read/snapshot.hpp"
+#include "util/error.hpp"
+
+namespace srmctl {
+
+namespace {
+
+const char show_offline_usage[] =
+    "Usage: srmctl show ID --root DIR [--policy-dir DIR]... [--json]\n"
+    "\n"
+    "Show everything srmd would know about the range ID (r<hex start>, as `srmctl simulate`\n"
+    "lists it) in the tree DIR, as `srmctl show ID` shows it from the daemon.\n"
+    "\n"
+    "  --root DIR        the tree to read (/ for this machine)\n"
+    "  --policy-dir DIR  read the policy from DIR (repeatable; default /usr/lib/srmd/policy.d\n"
+    "                    and /etc/srmd/policy.d, as srmd does)\n"
+    "  --json            the range's JSON object\n";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "srmctl show: %s\n\n%s", message.c_str(), show_offline_usage);
+    return 2;
+}
+
+}  // namespace
+
+int cmd_show_offline(const Args& args) {
+    std::string root;
+    std::vector<std::string> dirs;
+    std::string id;
+    bool json = false;
+    OptionReader reader(args, {{"root", true}, {"policy-dir", true}, {"json", false}});
+    for (Found found; reader.next(found);) {
+        if (found.is("help")) {
+            std::fputs(show_offline_usage, stdout);
+            return 0;
+        } else if (found.is("json")) {
+            json = true;
+        } else if (found.kind == Found::kOption && !value_given(found)) {
+            return usage_error("--" + found.name + " needs a directory");
+        } else if (found.is("root")) {
+            root = *found.value;
+        } else if (found.is("policy-dir")) {
+            dirs.push_back(*found.value);
+        } else if (found.kind == Found::kUnknown) {
+            return usage_error("unknown option '" + found.word + "'");
+        } else if (id.empty()) {
+            id = found.word;
+        } else {
+            return usage_error("one range at a time ('" + id + "', then '" + found.word + "')");
+        }
+    }
+    if (id.empty())
+        return usage_error("which range? give its ID, as srmctl simulate lists it");
+    if (root.empty())
+        return usage_error("--root needs a directory");
+
+    try {
+        srmd::Policy policy =
+            load_policy_or_throw(dirs.empty() ? srmd::default_policy_dirs() : dirs);
+        srmd::RootReader tree(root);
+        if (!tree.is_dir("/"))
+            throw srmd::SystemError(root, tree.exists("/") ? ENOTDIR : ENOENT);
+        srmd::Snapshot snapshot = srmd::read_snapshot(tree);
+        std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
+        srmd::Json all = srmd::ranges_to_json(ranges);
+        srmd::add_policy_to_ranges_json(all, ranges, policy, snapshot);
+        for (std::size_t i = 0; i < ranges.size(); ++i) {
+            if (ranges[i].id != id)
+                continue;
+            const srmd::Json& range = all.as_array()[i];
+            if (json)
+                print_json(range);
+            else
+                std::fputs(range_details(range).c_str(), stdout);
+            return 0;
+        }
+        std::string known;
+        for (const srmd::Range& each : ranges)
+            known += (known.empty() ? "" : ", ") + each.id;
+        std::fprintf(stderr, "srmctl show: no range '%s' in %s (ranges: %s)\n", id.c_str(),
+                     root.c_str(), known.empty() ? "none" : known.c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "srmctl: %s\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace srmctl
