@@ -114,6 +114,21 @@ for tree in "${trees[@]}"; do
         { echo "demo: srmctl simulate failed on $tree" >&2; status=1; }
 done
 
+# One range in full, as `srmctl show` prints it: with the Performance block, what the kernel
+# knows about how fast the range is and where it sits (HMAT and CDAT figures, QoS classes, the
+# memory tier of its node).
+heading ""
+heading "== srmctl show r2080000000 --root $work/two-windows-kmem (one range, with its performance)"
+show=("$srmctl" show r2080000000 --root "$work/two-windows-kmem" --policy-dir policy/vendor)
+if [ ${#json[@]} -gt 0 ]; then
+    "${show[@]}" --json || { echo "demo: srmctl show failed" >&2; status=1; }
+elif shown=$("${show[@]}"); then
+    echo "$shown" | sed 's/^./   &/'
+else
+    echo "demo: srmctl show failed" >&2
+    status=1
+fi
+
 # Live: the daemon keeps watching. Someone offlines a memory block behind its back; the kernel's
 # event reaches srmd, which logs the change it did not make, keeps its hands off the range for a
 # few seconds (whoever acts on it is not raced), then brings the block back online as the policy
