@@ -13,8 +13,18 @@ namespace srmd {
 
 namespace {
 
+// The attribute's text; nullopt when it is missing or cannot be read (a show routine that fails,
+// an attribute made unreadable): advisory facts never fail the snapshot.
+std::optional<std::string> advisory_text(const RootReader& reader, const std::string& path) {
+    try {
+        return reader.read_attr_optional(path);
+    } catch (const SystemError&) {
+        return std::nullopt;
+    }
+}
+
 std::optional<std::int64_t> optional_signed(const RootReader& reader, const std::string& path) {
-    std::optional<std::string> text = reader.read_attr_optional(path);
+    std::optional<std::string> text = advisory_text(reader, path);
     if (!text)
         return std::nullopt;
     try {
@@ -25,7 +35,7 @@ std::optional<std::int64_t> optional_signed(const RootReader& reader, const std:
 }
 
 std::optional<std::uint64_t> optional_value(const RootReader& reader, const std::string& path) {
-    std::optional<std::string> text = reader.read_attr_optional(path);
+    std::optional<std::string> text = advisory_text(reader, path);
     if (!text)
         return std::nullopt;
     try {

@@ -117,6 +117,20 @@ TEST(SnapshotPerformance, MalformedValuesAreAbsentAndNeverFailTheRead) {
     EXPECT_EQ(s.nodes[0].memory_tier, 4);
 }
 
+TEST(SnapshotPerformance, AnUnreadableValueIsAbsent) {
+    // The reader opens regular files only: a directory where a value should be cannot be read.
+    TreeCopy tree(fixture("kernel-7.2/cxl-ram-kmem-movable"));
+    std::filesystem::create_directories(tree.path() + kRegion0 + "/access0/read_latency");
+    write(tree.path() + kRegion0 + "/access0/write_latency", "260");
+    std::filesystem::create_directories(tree.path() + kMem0 + "/ram/qos_class");
+    Snapshot s;
+    ASSERT_NO_THROW(s = srmd::read_snapshot(RootReader(tree.path())));
+    ASSERT_TRUE(s.regions[0].access0.has_value());
+    EXPECT_FALSE(s.regions[0].access0->read_latency.has_value());
+    EXPECT_EQ(s.regions[0].access0->write_latency, 260u);
+    EXPECT_FALSE(s.memdevs[0].ram_qos_class.has_value());
+}
+
 TEST(SnapshotPerformance, AnEmptyAccessDirectoryIsNoAccessClass) {
     // A kernel that cannot compute a region's coordinates hides the four files; the group's
     // directory may stay.
