@@ -17,6 +17,8 @@ PACKAGES=(
     # the daemon's integration tests: a private bus, polkit mocked, busctl; xmllint for the install
     # check
     python3-dbusmock libxml2-utils
+    # the metrics file served by Debian's node_exporter and checked by promtool (package prometheus)
+    prometheus-node-exporter prometheus
     # scripts; the Debian package (scripts/build-deb.sh) and its check
     python3 util-linux dpkg-dev debhelper lintian
     # the VM lane (tests/vm/run): QEMU (upgraded to 10 from bookworm-backports below), and what
