@@ -11,6 +11,7 @@ Exits 77 (skipped) when dbus-daemon, busctl or python-dbusmock is missing.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -263,13 +264,61 @@ class SrmctlBus(unittest.TestCase):
         human = self.srmctl("ranges")
         self.assertEqual(human.returncode, 0, human.stderr)
         lines = human.stdout.splitlines()
-        self.assertEqual(lines[0].split()[:3], ["ID", "START", "SIZE"])
+        self.assertEqual(lines[0].split(), ["ID", "SIZE", "OWNER", "MODE", "ONLINE", "ZONE",
+                                            "STATUS", "CONVERGED"])
         for r in ranges:
-            row = next(line.split() for line in lines if line.startswith(r["id"] + " "))
-            self.assertEqual(row[1], hex(r["start"]))
-            self.assertIn(r["mode"], row)
-            self.assertIn(r["status"], row)
+            index = next(i for i, line in enumerate(lines) if line.startswith(r["id"] + " "))
+            row = re.split(r"  +", lines[index])  # "16 GiB" has a space in it
+            self.assertEqual(row[2], r["owner"])
+            self.assertEqual(row[3], r["mode"])
+            self.assertEqual(row[6], r["status"])
             self.assertEqual(row[-1], "yes" if r["converged"] else "no")
+            # Under the row: the rule, the window and the kernel owner.
+            self.assertEqual(lines[index + 1],
+                             "  rule %s, window %s, kernel owner %s" % (
+                                 r["policy"]["rule"] if r["policy"] else "none", r["window"],
+                                 r["kernel_owner"]))
+        # Piped: plain text, within 80 columns.
+        self.assertNotIn("\x1b", human.stdout)
+        self.assertLessEqual(max(len(line) for line in lines), 80, human.stdout)
+
+    def srmctl_on_terminal(self, *args, env=None):
+        """srmctl with its standard output on a pseudo-terminal: what a person sees."""
+        import pty
+        master, slave = pty.openpty()
+        environment = dict(os.environ, TERM="xterm")
+        environment.pop("NO_COLOR", None)
+        environment.update(env or {})
+        process = subprocess.Popen([SRMCTL, "--address", self.address, *args], stdout=slave,
+                                   stderr=subprocess.PIPE, env=environment)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        self.assertEqual(process.wait(30), 0, process.stderr.read())
+        process.stderr.close()
+        return out.decode().replace("\r\n", "\n")
+
+    def test_ranges_in_colour_only_on_a_terminal(self):
+        plain = self.srmctl("ranges").stdout
+        coloured = self.srmctl_on_terminal("ranges")
+        self.assertIn("\x1b[1mID\x1b[0m", coloured)
+        self.assertIn("\x1b[32mok\x1b[0m", coloured)
+        # Colour changes nothing else: without its escapes the text is the piped one, and what
+        # shows on the screen fits 80 columns.
+        visible = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+        self.assertEqual(visible, plain)
+        self.assertLessEqual(max(len(line) for line in visible.splitlines()), 80)
+        # NO_COLOR (https://no-color.org) and TERM=dumb turn it off on a terminal too.
+        self.assertEqual(self.srmctl_on_terminal("ranges", env={"NO_COLOR": "1"}), plain)
+        self.assertEqual(self.srmctl_on_terminal("ranges", env={"TERM": "dumb"}), plain)
 
     def test_show(self):
         for r in self.daemon_ranges():
