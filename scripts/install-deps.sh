@@ -10,6 +10,8 @@ PACKAGES=(
     g++ meson ninja-build pkg-config
     libudev-dev libsystemd-dev libcxl-dev libdaxctl-dev libyaml-cpp-dev nlohmann-json3-dev
     scdoc
+    # where srmctl's bash completion is installed (pkg-config bash-completion)
+    bash-completion
     # tests: GoogleTest, clang for the libFuzzer target, umockdev for the real libdaxctl/libcxl
     libgtest-dev clang libclang-rt-14-dev umockdev libumockdev-dev
     # the kernel's own tools, compared against in tests and bench (ndctl ships /usr/bin/cxl)
