@@ -188,10 +188,11 @@ class SrmctlBus(unittest.TestCase):
         self.assertTrue(error["message"])
         return error
 
-    def start_monitor(self, count=None, address=None):
+    def start_monitor(self, count=None, address=None, as_json=True):
         """srmctl monitor [--count N] --json, once its subscriptions are in place."""
         address = address or self.address
-        monitor = subprocess.Popen([SRMCTL, "monitor", "--json", "--address", address] +
+        monitor = subprocess.Popen([SRMCTL, "monitor"] + (["--json"] if as_json else []) +
+                                   ["--address", address] +
                                    (["--count", str(count)] if count else []),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -218,10 +219,15 @@ class SrmctlBus(unittest.TestCase):
         wait_for(subscribed, "srmctl monitor to subscribe")
         return monitor
 
-    def monitor_lines(self, monitor):
+    def monitor_lines(self, monitor, as_json=True):
         out, err = monitor.communicate(timeout=30)
         self.assertEqual(monitor.returncode, 0, err)
-        return [json.loads(line) for line in out.splitlines()]
+        if not as_json:
+            return out.splitlines()
+        signals = [json.loads(line) for line in out.splitlines()]
+        for signal in signals:  # when srmctl heard it, in UTC
+            self.assertRegex(signal.pop("time"), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        return signals
 
     # --- the tests ---------------------------------------------------------------------------
 
@@ -367,6 +373,14 @@ class SrmctlBus(unittest.TestCase):
         self.assertEqual(offline.returncode, 0, offline.stderr)
         self.assertIn(FIRST, offline.stdout)
         self.assertEqual(self.srmctl("plan", "--policy-dir", self.policy_dir).returncode, 2)
+
+    def test_monitor_prints_a_line_per_signal_for_people(self):
+        monitor = self.start_monitor(1, as_json=False)
+        passed = self.srmctl_json("reconcile")
+        [line] = self.monitor_lines(monitor, as_json=False)
+        self.assertRegex(line, r"^\d\d:\d\d:\d\d pass %d \(request\): %d steps?, %d failed; %s$" % (
+            passed["number"], passed["steps"], passed["failed"],
+            "converged" if passed["converged"] else "not converged"))
 
     def test_reconcile_and_monitor(self):
         monitor = self.start_monitor(1)
