@@ -169,6 +169,16 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(log.count("not writing metrics: " + self.collector + " does not exist"),
                          1, log)
 
+    def test_the_option_wants_an_absolute_path_or_nothing(self):
+        run = subprocess.run([os.environ.get("SRMD", "build/srmd"), "--metrics-file", "srmd.prom"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("--metrics-file needs an absolute path", run.stderr)
+        # "" writes none, even into a directory that exists.
+        self.metrics = ""
+        self.run_srmd()
+        self.assertEqual(os.listdir(self.collector), [])
+
 
 if __name__ == "__main__":
     if not NODE_EXPORTER or not PROMTOOL:
