@@ -5,12 +5,14 @@
 #include <systemd/sd-event.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
+#include "cli/monitor-lines.hpp"
 #include "util/c-handle.hpp"
 
 namespace srmctl {
@@ -22,8 +24,8 @@ const char monitor_usage[] =
     "\n"
     "Follow srmd live: print a line for every reconcile pass that finishes, every range whose\n"
     "state changed and every step that failed, as srmd signals them on the bus, until\n"
-    "interrupted (SIGINT, SIGTERM). With --json, one JSON object per line, with a \"signal\"\n"
-    "member naming it.\n"
+    "interrupted (SIGINT, SIGTERM). Each line starts with the local time. With --json, one\n"
+    "JSON object per line, with a \"signal\" member naming it and the \"time\" (UTC).\n"
     "\n"
     "  --count N  exit after N signals\n";
 
@@ -36,11 +38,9 @@ struct Monitor {
     BusError failure;       // a signal that could not be read
 };
 
-void emit(Monitor& monitor, const srmd::Json& json, const std::string& words) {
-    if (monitor.json)
-        std::printf("%s\n", json.dump().c_str());
-    else
-        std::printf("%s\n", words.c_str());
+void emit(Monitor& monitor, const MonitorEvent& event) {
+    std::string line = monitor_line(event, monitor.json, std::chrono::system_clock::now()) + "\n";
+    std::fputs(line.c_str(), stdout);
     std::fflush(stdout);
     if (monitor.count && ++monitor.seen >= monitor.count) {
         monitor.finished = true;
@@ -66,17 +66,7 @@ int on_reconcile_finished(sd_bus_message* m, void* userdata, sd_bus_error*) {
     int r = sd_bus_message_read(m, "tsbuu", &number, &trigger, &converged, &steps, &failed);
     if (r < 0)
         return fail(monitor, r, "ReconcileFinished");
-    srmd::Json json = srmd::Json::object();
-    json.set("signal", "ReconcileFinished");
-    json.set("number", static_cast<unsigned long long>(number));
-    json.set("trigger", trigger);
-    json.set("converged", converged != 0);
-    json.set("steps", steps);
-    json.set("failed", failed);
-    emit(monitor, json,
-         "pass " + std::to_string(number) + " (" + trigger + "): " + std::to_string(steps) +
-             " steps, " + std::to_string(failed) + " failed; " +
-             (converged ? "converged" : "not converged"));
+    emit(monitor, reconcile_finished_event(number, trigger, converged != 0, steps, failed));
     return 0;
 }
 
@@ -88,12 +78,7 @@ int on_range_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
     int r = sd_bus_message_read(m, "oss", &path, &id, &status);
     if (r < 0)
         return fail(monitor, r, "RangeChanged");
-    srmd::Json json = srmd::Json::object();
-    json.set("signal", "RangeChanged");
-    json.set("path", path);
-    json.set("id", id);
-    json.set("status", status);
-    emit(monitor, json, std::string("range ") + id + " changed: " + status);
+    emit(monitor, range_changed_event(path, id, status));
     return 0;
 }
 
@@ -107,18 +92,7 @@ int on_action_failed(sd_bus_message* m, void* userdata, sd_bus_error*) {
     int r = sd_bus_message_read(m, "sssis", &range, &action, &target, &error, &message);
     if (r < 0)
         return fail(monitor, r, "ActionFailed");
-    const char* name = error > 0 ? strerrorname_np(error) : nullptr;
-    srmd::Json json = srmd::Json::object();
-    json.set("signal", "ActionFailed");
-    json.set("range", range);
-    json.set("action", action);
-    json.set("target", target);
-    json.set("errno", error);
-    json.set("errno_name", name ? srmd::Json(name) : srmd::Json());
-    json.set("message", message);
-    emit(monitor, json,
-         std::string("range ") + range + ": " + action + " " + target + " failed: " + message +
-             (name ? std::string(" (") + name + ")" : std::string()));
+    emit(monitor, action_failed_event(range, action, target, error, message));
     return 0;
 }
 

@@ -1,10 +1,13 @@
 // `srmctl ranges`: the daemon's Ranges as of its last pass (GetRanges), as a table or as the JSON
 // contract of `srmctl simulate --json`'s "ranges", with each range's "policy" and "converged".
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/bus-command.hpp"
 #include "cli/commands.hpp"
 #include "cli/ranges-json-table.hpp"
+#include "cli/terminal.hpp"
 
 namespace srmctl {
 
@@ -15,7 +18,8 @@ const char ranges_usage[] =
     "\n"
     "List the Soft Reserved and CXL ram ranges srmd manages, as of its last pass: who owns each,\n"
     "how its memory is used, the policy rule that decides it and whether it is what the rule\n"
-    "wants. With --json, the array of ranges of the JSON contract (srmctl(1)).\n";
+    "wants. The table fits 80 columns and is in colour on a terminal (not with NO_COLOR set).\n"
+    "With --json, the array of ranges of the JSON contract (srmctl(1)).\n";
 
 }  // namespace
 
@@ -28,7 +32,7 @@ int cmd_ranges(const Args& args) {
         if (line.bus.json)
             print_json(ranges);
         else
-            std::fputs(ranges_table_from_json(ranges).c_str(), stdout);
+            std::fputs(ranges_table_from_json(ranges, colour_on(STDOUT_FILENO)).c_str(), stdout);
         return kExitOk;
     });
 }

@@ -1,5 +1,6 @@
 #include "cli/ranges-json-table.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "cli/bus-command.hpp"
 #include "cli/performance-lines.hpp"
 #include "cli/ranges-table.hpp"
+#include "cli/terminal.hpp"
 #include "util/format.hpp"
 
 namespace srmctl {
@@ -27,6 +29,18 @@ const srmd::Json& object_field(const srmd::Json& object, const char* key) {
 
 std::string size_text(std::uint64_t bytes) {
     return srmd::human_size(bytes);
+}
+
+// The width srmctl ranges keeps to: an 80-column terminal.
+constexpr std::size_t kNarrowWidth = 80;
+
+// Green when all is well, red when something broke, yellow for the rest.
+Colour status_colour(const std::string& status) {
+    if (status == "ok")
+        return Colour::Green;
+    if (status == "degraded" || status == "conflict")
+        return Colour::Red;
+    return Colour::Yellow;
 }
 
 // "8/8" blocks online over blocks, as simulate's table; "-" without memory blocks.
@@ -92,26 +106,57 @@ std::string kernel_log_lines(const srmd::Json& range) {
 
 }  // namespace
 
-std::string ranges_table_from_json(const srmd::Json& ranges) {
+std::string ranges_table_from_json(const srmd::Json& ranges, bool colour) {
     if (!ranges.is_array() || ranges.as_array().empty())
         return "no Soft Reserved or CXL ram ranges\n";
+    // Eight short columns fit 80 columns (the start is in the id); the rule, window and kernel
+    // owner, whose lengths have no bound, go on a line of their own under the row.
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> after_row(1);
-    rows.push_back({"ID", "START", "SIZE", "WINDOW", "OWNER", "KERNEL", "MODE", "ONLINE", "ZONE",
-                    "STATUS", "RULE", "CONVERGED"});
+    rows.push_back({"ID", "SIZE", "OWNER", "MODE", "ONLINE", "ZONE", "STATUS", "CONVERGED"});
     for (const srmd::Json& range : ranges.as_array()) {
-        rows.push_back({field_text(range, "id"), srmd::hex(field_uint(range, "start")),
-                        size_text(field_uint(range, "size")), field_text(range, "window"),
-                        field_text(range, "owner"), field_text(range, "kernel_owner"),
-                        field_text(range, "mode"), online_column(range), zone_column(range),
-                        field_text(range, "status"), rule_column(range),
+        rows.push_back({field_text(range, "id"), size_text(field_uint(range, "size")),
+                        field_text(range, "owner"), field_text(range, "mode"), online_column(range),
+                        zone_column(range), field_text(range, "status"),
                         field_bool(range, "converged") ? "yes" : "no"});
-        std::string lines;
-        for (const srmd::Json& problem : array_field(range, "problems"))
-            lines += problem_lines(field_text(problem, "code"), field_text(problem, "message"));
+        std::string rule = rule_column(range);
+        std::string about = "rule " + (rule == "-" ? std::string("none") : rule) + ", window " +
+                            field_text(range, "window") + ", kernel owner " +
+                            field_text(range, "kernel_owner");
+        std::string lines = wrap_words("  ", about, "    ", kNarrowWidth);
+        for (const srmd::Json& problem : array_field(range, "problems")) {
+            std::string code = field_text(problem, "code");
+            std::string first = "  ! " + code + ": ";
+            std::string wrapped =
+                wrap_words(first, field_text(problem, "message"), "    ", kNarrowWidth);
+            lines += "  " + paint("! " + code + ":", Colour::Yellow, colour) +
+                     wrapped.substr(first.size() - 1);
+        }
         after_row.push_back(std::move(lines));
     }
-    return aligned_rows(rows, after_row);
+    std::vector<std::size_t> widths(rows[0].size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c)
+            widths[c] = std::max(widths[c], row[c].size());
+    std::string out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        std::string line;
+        for (std::size_t c = 0; c < rows[r].size(); ++c) {
+            const std::string& cell = rows[r][c];
+            std::string shown = cell;
+            if (r == 0)
+                shown = paint(cell, Colour::Bold, colour);
+            else if (c == 6)
+                shown = paint(cell, status_colour(cell), colour);
+            else if (c == 7)
+                shown = paint(cell, cell == "yes" ? Colour::Green : Colour::Yellow, colour);
+            line += shown;
+            if (c + 1 < rows[r].size())
+                line.append(widths[c] - cell.size() + 2, ' ');
+        }
+        out += line + "\n" + after_row[r];
+    }
+    return out;
 }
 
 std::string range_details(const srmd::Json& range) {

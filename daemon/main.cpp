@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -40,6 +41,9 @@ const char usage_text[] =
     "  --log-level LEVEL   err, warning, notice, info (default) or debug\n"
     "  --log-target T      auto (default), journal or console\n"
     "  --bus BUS           serve org.srmd1 on: system (default), none, or a D-Bus address\n"
+    "  --metrics-file PATH write Prometheus metrics there after every pass; \"\" for none\n"
+    "                      (default /var/lib/prometheus/node-exporter/srmd.prom; none with "
+    "--root)\n"
     "  --help, --version\n";
 
 int usage_error(const std::string& message) {
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
     std::chrono::milliseconds step_timeout{std::chrono::seconds(120)};
     srmd::SimFaults faults;
     std::string bus = "system";
+    std::optional<std::string> metrics_file;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -137,10 +142,21 @@ int main(int argc, char** argv) {
             if (!where || !*where)
                 return usage_error("--bus needs system, none or a D-Bus address");
             bus = where;
+        } else if (arg == "--metrics-file") {
+            const char* path = value();
+            if (!path)
+                return usage_error("--metrics-file needs a path (\"\" for none)");
+            if (*path && *path != '/')
+                return usage_error("--metrics-file needs an absolute path");
+            metrics_file = path;
         } else {
             return usage_error("unknown option '" + arg + "'");
         }
     }
+    // A simulated machine's figures must not reach the real node_exporter: with --root, metrics
+    // are written only where --metrics-file says.
+    options.metrics_file =
+        metrics_file.value_or(options.root == "/" ? srmd::kDefaultMetricsFile : "");
     if (!faults.faults.empty() && options.root == "/")
         return usage_error("--inject works only with --root: faults are for the simulated kernel");
 

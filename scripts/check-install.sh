@@ -30,6 +30,7 @@ expected=(
     /usr/share/man/man1/srmctl.1
     /usr/share/man/man5/srmd.policy.5
     /usr/share/man/man5/org.srmd1.5
+    /usr/share/bash-completion/completions/srmctl
 )
 failed=0
 for path in "${expected[@]}"; do

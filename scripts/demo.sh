@@ -106,9 +106,18 @@ for tree in "${trees[@]}"; do
     # demonstration, not a failure.
     heading "-- srmd --root $copy --until-converged:"
     rc=0
+    metrics=$work/metrics-$(basename "$tree")
+    mkdir -p "$metrics"
     "$srmd" --root "$copy" "${daemon_args[@]}" --state-dir "$work/state-$(basename "$tree")" \
-        --until-converged 2>&1 | sed 's/^/   /' || rc=$?
+        --metrics-file "$metrics/srmd.prom" --until-converged 2>&1 | sed 's/^/   /' || rc=$?
     [ "$rc" -le 2 ] || { echo "demo: srmd failed on $tree" >&2; status=1; }
+    # What node_exporter's textfile collector would serve (srmd(8), METRICS): the per-range
+    # series here; the file also has the pass's figures and the totals.
+    if [ ${#json[@]} -eq 0 ]; then
+        heading "-- the metrics file for node_exporter, per range:"
+        grep -E '^srmd_range_(online_bytes|converged)' "$metrics/srmd.prom" | sed 's/^/   /' ||
+            true
+    fi
     heading "-- afterwards:"
     "$srmctl" simulate --root "$copy" --policy-dir policy/vendor "${json[@]}" ||
         { echo "demo: srmctl simulate failed on $tree" >&2; status=1; }

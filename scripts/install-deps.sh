@@ -10,6 +10,8 @@ PACKAGES=(
     g++ meson ninja-build pkg-config
     libudev-dev libsystemd-dev libcxl-dev libdaxctl-dev libyaml-cpp-dev nlohmann-json3-dev
     scdoc
+    # where srmctl's bash completion is installed (pkg-config bash-completion)
+    bash-completion
     # tests: GoogleTest, clang for the libFuzzer target, umockdev for the real libdaxctl/libcxl
     libgtest-dev clang libclang-rt-14-dev umockdev libumockdev-dev
     # the kernel's own tools, compared against in tests and bench (ndctl ships /usr/bin/cxl)
@@ -17,6 +19,8 @@ PACKAGES=(
     # the daemon's integration tests: a private bus, polkit mocked, busctl; xmllint for the install
     # check
     python3-dbusmock libxml2-utils
+    # the metrics file served by Debian's node_exporter and checked by promtool (package prometheus)
+    prometheus-node-exporter prometheus
     # scripts; the Debian package (scripts/build-deb.sh) and its check
     python3 util-linux dpkg-dev debhelper lintian
     # the VM lane (tests/vm/run): QEMU (upgraded to 10 from bookworm-backports below), and what

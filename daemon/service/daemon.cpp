@@ -90,7 +90,10 @@ Daemon::Daemon(DaemonOptions options, std::unique_ptr<Actuator> actuator,
     : options_(std::move(options)),
       actuator_(std::move(actuator)),
       source_(std::move(source)),
-      coalescer_(options_.coalesce) {}
+      coalescer_(options_.coalesce) {
+    if (!options_.metrics_file.empty())
+        metrics_.emplace(options_.metrics_file);
+}
 
 Daemon::~Daemon() = default;
 
@@ -308,6 +311,8 @@ PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>
         sd_notify(0, "READY=1");
         ready_ = true;
     }
+    if (metrics_)
+        metrics_->after_pass(*reconciler_, summary);
     for (const auto& observer : observers_)
         observer(summary);
     arm_retry();

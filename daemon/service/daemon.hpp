@@ -21,6 +21,7 @@
 #include "policy/policy-load.hpp"
 #include "read/event-source.hpp"
 #include "service/coalescer.hpp"
+#include "service/metrics-file.hpp"
 #include "service/reconciler.hpp"
 #include "util/c-handle.hpp"
 
@@ -35,6 +36,8 @@ struct DaemonOptions {
     bool until_converged = false;  // exit once nothing is pending and a pass did nothing
     Backoff backoff;
     std::string kmem_hook;  // the boot hook's program (SRMD_KMEM_HOOK); "": no boot hook
+    // Where the Prometheus metrics go after every pass (service/metrics-file.hpp); "": nowhere.
+    std::string metrics_file;
 };
 
 // A source is disabled as well as released: it must not fire once its owner has gone.
@@ -134,6 +137,7 @@ class Daemon {
     // (the backoff); no pass runs before then but one an operator asks for (pass_now).
     int read_failures_ = 0;
     std::optional<MonotonicTime> reread_at_;
+    std::optional<MetricsFile> metrics_;  // options_.metrics_file, when set
 };
 
 }  // namespace srmd

@@ -11,6 +11,7 @@ Exits 77 (skipped) when dbus-daemon, busctl or python-dbusmock is missing.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -187,10 +188,11 @@ class SrmctlBus(unittest.TestCase):
         self.assertTrue(error["message"])
         return error
 
-    def start_monitor(self, count=None, address=None):
+    def start_monitor(self, count=None, address=None, as_json=True):
         """srmctl monitor [--count N] --json, once its subscriptions are in place."""
         address = address or self.address
-        monitor = subprocess.Popen([SRMCTL, "monitor", "--json", "--address", address] +
+        monitor = subprocess.Popen([SRMCTL, "monitor"] + (["--json"] if as_json else []) +
+                                   ["--address", address] +
                                    (["--count", str(count)] if count else []),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -217,10 +219,15 @@ class SrmctlBus(unittest.TestCase):
         wait_for(subscribed, "srmctl monitor to subscribe")
         return monitor
 
-    def monitor_lines(self, monitor):
+    def monitor_lines(self, monitor, as_json=True):
         out, err = monitor.communicate(timeout=30)
         self.assertEqual(monitor.returncode, 0, err)
-        return [json.loads(line) for line in out.splitlines()]
+        if not as_json:
+            return out.splitlines()
+        signals = [json.loads(line) for line in out.splitlines()]
+        for signal in signals:  # when srmctl heard it, in UTC
+            self.assertRegex(signal.pop("time"), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        return signals
 
     # --- the tests ---------------------------------------------------------------------------
 
@@ -263,13 +270,61 @@ class SrmctlBus(unittest.TestCase):
         human = self.srmctl("ranges")
         self.assertEqual(human.returncode, 0, human.stderr)
         lines = human.stdout.splitlines()
-        self.assertEqual(lines[0].split()[:3], ["ID", "START", "SIZE"])
+        self.assertEqual(lines[0].split(), ["ID", "SIZE", "OWNER", "MODE", "ONLINE", "ZONE",
+                                            "STATUS", "CONVERGED"])
         for r in ranges:
-            row = next(line.split() for line in lines if line.startswith(r["id"] + " "))
-            self.assertEqual(row[1], hex(r["start"]))
-            self.assertIn(r["mode"], row)
-            self.assertIn(r["status"], row)
+            index = next(i for i, line in enumerate(lines) if line.startswith(r["id"] + " "))
+            row = re.split(r"  +", lines[index])  # "16 GiB" has a space in it
+            self.assertEqual(row[2], r["owner"])
+            self.assertEqual(row[3], r["mode"])
+            self.assertEqual(row[6], r["status"])
             self.assertEqual(row[-1], "yes" if r["converged"] else "no")
+            # Under the row: the rule, the window and the kernel owner.
+            self.assertEqual(lines[index + 1],
+                             "  rule %s, window %s, kernel owner %s" % (
+                                 r["policy"]["rule"] if r["policy"] else "none", r["window"],
+                                 r["kernel_owner"]))
+        # Piped: plain text, within 80 columns.
+        self.assertNotIn("\x1b", human.stdout)
+        self.assertLessEqual(max(len(line) for line in lines), 80, human.stdout)
+
+    def srmctl_on_terminal(self, *args, env=None):
+        """srmctl with its standard output on a pseudo-terminal: what a person sees."""
+        import pty
+        master, slave = pty.openpty()
+        environment = dict(os.environ, TERM="xterm")
+        environment.pop("NO_COLOR", None)
+        environment.update(env or {})
+        process = subprocess.Popen([SRMCTL, "--address", self.address, *args], stdout=slave,
+                                   stderr=subprocess.PIPE, env=environment)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        self.assertEqual(process.wait(30), 0, process.stderr.read())
+        process.stderr.close()
+        return out.decode().replace("\r\n", "\n")
+
+    def test_ranges_in_colour_only_on_a_terminal(self):
+        plain = self.srmctl("ranges").stdout
+        coloured = self.srmctl_on_terminal("ranges")
+        self.assertIn("\x1b[1mID\x1b[0m", coloured)
+        self.assertIn("\x1b[32mok\x1b[0m", coloured)
+        # Colour changes nothing else: without its escapes the text is the piped one, and what
+        # shows on the screen fits 80 columns.
+        visible = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+        self.assertEqual(visible, plain)
+        self.assertLessEqual(max(len(line) for line in visible.splitlines()), 80)
+        # NO_COLOR (https://no-color.org) and TERM=dumb turn it off on a terminal too.
+        self.assertEqual(self.srmctl_on_terminal("ranges", env={"NO_COLOR": "1"}), plain)
+        self.assertEqual(self.srmctl_on_terminal("ranges", env={"TERM": "dumb"}), plain)
 
     def test_show(self):
         for r in self.daemon_ranges():
@@ -328,6 +383,14 @@ class SrmctlBus(unittest.TestCase):
         self.assertEqual(offline.returncode, 0, offline.stderr)
         self.assertIn(FIRST, offline.stdout)
         self.assertEqual(self.srmctl("plan", "--policy-dir", self.policy_dir).returncode, 2)
+
+    def test_monitor_prints_a_line_per_signal_for_people(self):
+        monitor = self.start_monitor(1, as_json=False)
+        passed = self.srmctl_json("reconcile")
+        [line] = self.monitor_lines(monitor, as_json=False)
+        self.assertRegex(line, r"^\d\d:\d\d:\d\d pass %d \(request\): %d steps?, %d failed; %s$" % (
+            passed["number"], passed["steps"], passed["failed"],
+            "converged" if passed["converged"] else "not converged"))
 
     def test_reconcile_and_monitor(self):
         monitor = self.start_monitor(1)

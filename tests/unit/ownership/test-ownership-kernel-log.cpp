@@ -108,6 +108,8 @@ TEST_F(RangeKernelLog, ProblemsLinkToTheLineThatExplainsThem) {
     EXPECT_EQ(problem(range, "region-smaller-than-range")->kernel_seq, 459u);
 
     // A problem added later (a planner's refusal) is linked by calling again; the others stay.
+    // (The push_back may move the problems: keep the text, not the pointer.)
+    const std::string conflict_message = conflict->message;
     range.problems.push_back(Problem("committed-region-in-the-way", "refused"));
     link_problems_to_kernel_log(range);
     link_problems_to_kernel_log(range);
@@ -116,7 +118,7 @@ TEST_F(RangeKernelLog, ProblemsLinkToTheLineThatExplainsThem) {
     EXPECT_EQ(refusal->message,
               "refused; the kernel logged: \"cxl_dax_region dax_region0: dax_region resource "
               "conflict for [mem 0x110000000-0x12fffffff]\"");
-    EXPECT_EQ(problem(range, "dax-region-conflict")->message, conflict->message);
+    EXPECT_EQ(problem(range, "dax-region-conflict")->message, conflict_message);
 }
 
 TEST_F(RangeKernelLog, WithoutALogNothingIsLinked) {
