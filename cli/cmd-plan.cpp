@@ -12,6 +12,7 @@
 #include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "ownership/ownership.hpp"
+#include "plan/plan-problems.hpp"
 #include "plan/plan.hpp"
 #include "policy/policy-desired.hpp"
 #include "policy/policy-load.hpp"
@@ -96,43 +97,13 @@ std::string plan_text(const srmd::Plan& plan, const std::vector<srmd::Range>& ra
     return text;
 }
 
-// simulate's JSON, with the policy, the planner's refusals joined to each range's problems, and
-// the plan.
-srmd::Json plan_json(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges,
+// simulate's JSON, with the policy, the planner's refusals joined to each range's problems as
+// the daemon joins them, and the plan.
+srmd::Json plan_json(const srmd::Snapshot& snapshot, std::vector<srmd::Range> ranges,
                      const srmd::Policy& policy, const srmd::Plan& plan) {
+    srmd::join_plan_problems(ranges, plan);
     srmd::Json json = srmd::simulate_to_json(snapshot, ranges);
     srmd::add_policy_to_simulate_json(json, ranges, policy, snapshot);
-    for (auto& [key, value] : json.as_object()) {
-        if (key != "ranges" || !value.is_array())
-            continue;
-        for (srmd::Json& range : value.as_array()) {
-            const srmd::Json* id = range.find("id");
-            const srmd::Json* problems = range.find("problems");
-            if (!id || !problems || !problems->is_array())
-                continue;
-            srmd::Json joined = *problems;
-            for (const srmd::RangePlan& range_plan : plan.ranges) {
-                if (range_plan.range != id->as_string())
-                    continue;
-                // A refusal the kernel's log explains is linked to the line, as the daemon does.
-                srmd::Range linked;
-                for (const srmd::Range& each : ranges)
-                    if (each.id == range_plan.range)
-                        linked.kernel_log = each.kernel_log;
-                linked.problems = range_plan.problems;
-                srmd::link_problems_to_kernel_log(linked);
-                for (const srmd::Problem& problem : linked.problems) {
-                    srmd::Json item = srmd::Json::object();
-                    item.set("code", problem.code);
-                    item.set("message", problem.message);
-                    item.set("kernel_seq",
-                             problem.kernel_seq ? srmd::Json(*problem.kernel_seq) : srmd::Json());
-                    joined.push(std::move(item));
-                }
-            }
-            range.set("problems", std::move(joined));
-        }
-    }
     json.set("plan", srmd::plan_to_json(plan));
     return json;
 }

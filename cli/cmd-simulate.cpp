@@ -15,6 +15,9 @@
 #include "cli/ranges-table.hpp"
 #include "cli/simulate-apply.hpp"
 #include "ownership/ownership.hpp"
+#include "plan/plan-problems.hpp"
+#include "plan/plan.hpp"
+#include "policy/policy-desired.hpp"
 #include "policy/policy-load.hpp"
 #include "policy/policy-match.hpp"
 #include "publish/ranges-json.hpp"
@@ -39,7 +42,8 @@ const char simulate_usage[] =
     "  --root DIR  the tree to read\n"
     "  --json      print the JSON contract instead of the table\n"
     "  --policy-dir DIR  apply the policy in DIR (repeatable, see srmd.policy(5)): each range\n"
-    "              gets the rule that matches it and whether it already is what the rule wants\n"
+    "              gets the rule that matches it, whether it already is what the rule wants,\n"
+    "              and, among its problems, what srmd would refuse to do (as srmctl plan)\n"
     "  --apply     plan what the policy wants (default policy directories unless --policy-dir),\n"
     "              carry the plan out through the simulated kernel on a private copy of DIR,\n"
     "              and print the ranges afterwards with each step's outcome (--json adds\n"
@@ -88,8 +92,14 @@ int run(const SimulateOptions& options) {
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
     std::optional<srmd::Policy> policy;
-    if (!options.policy_dirs.empty())
+    if (!options.policy_dirs.empty()) {
         policy = load_policy_or_throw(options.policy_dirs);
+        // What srmd would refuse is a problem of the range here too, as in `srmctl plan` and
+        // the daemon: a range that will not converge says why.
+        srmd::join_plan_problems(
+            ranges,
+            srmd::make_plan(snapshot, ranges, srmd::desired_for_ranges(*policy, ranges, snapshot)));
+    }
     if (options.json) {
         srmd::Json json = srmd::simulate_to_json(snapshot, ranges);
         if (policy)

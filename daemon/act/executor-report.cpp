@@ -2,24 +2,13 @@
 #include <cstring>
 
 #include "act/executor.hpp"
+#include "plan/plan-problems.hpp"
 
 namespace srmd {
 
 std::vector<Problem> merge_outcome(std::vector<Range>& ranges, const Plan& plan,
                                    const Execution& execution) {
-    std::vector<Problem> orphans;
-    for (const RangePlan& range_plan : plan.ranges) {
-        auto range = std::find_if(ranges.begin(), ranges.end(),
-                                  [&](const Range& r) { return r.id == range_plan.range; });
-        for (const Problem& problem : range_plan.problems) {
-            if (range == ranges.end()) {
-                orphans.push_back(problem);
-                continue;
-            }
-            range->problems.push_back(problem);
-            range->status = std::max(range->status, problem.severity);
-        }
-    }
+    std::vector<Problem> orphans = join_plan_problems(ranges, plan);
     std::vector<Problem> lost = merge_execution(ranges, execution);
     orphans.insert(orphans.end(), lost.begin(), lost.end());
     return orphans;

@@ -126,6 +126,35 @@ TEST(SrmctlPolicy, SimulateAddsPolicyAndConverged) {
     EXPECT_EQ(plain_json.find("ranges")->as_array()[0].find("policy"), nullptr);
 }
 
+// A range that will not converge says why in simulate, with the same refusals `srmctl plan`
+// shows: the vendor policy wants movable memory that the kernel onlined in ZONE_NORMAL at boot.
+TEST(SrmctlPolicy, SimulateShowsThePlansRefusals) {
+    const std::string tree = srmd::test::fixture("kernel-7.2/numa-default-boot");
+    Outcome table = srmctl({"simulate", "--root", tree, "--policy-dir", vendor_dir()});
+    ASSERT_EQ(table.status, 0) << table.err;
+    EXPECT_NE(table.out.find("! offline-normal-refused: srmd would have to take dax0.0's memory "
+                             "offline"),
+              std::string::npos)
+        << table.out;
+    EXPECT_NE(table.out.find("movable  no"), std::string::npos) << table.out;
+
+    Outcome simulate = srmctl({"simulate", "--root", tree, "--json", "--policy-dir", vendor_dir()});
+    Outcome plan = srmctl({"plan", "--root", tree, "--json", "--policy-dir", vendor_dir()});
+    ASSERT_EQ(simulate.status, 0) << simulate.err;
+    ASSERT_EQ(plan.status, 0) << plan.err;
+    const Json simulate_json = Json::parse(simulate.out);
+    const Json plan_json = Json::parse(plan.out);
+    const Json& simulated = simulate_json.find("ranges")->as_array().at(0);
+    const Json& planned = plan_json.find("ranges")->as_array().at(0);
+    ASSERT_NE(simulated.find("problems"), nullptr);
+    EXPECT_NE(simulated.find("problems")->dump().find("\"offline-normal-refused\""),
+              std::string::npos);
+    // One code path decides both: the same problems and status, word for word.
+    EXPECT_EQ(simulated.find("problems")->dump(), planned.find("problems")->dump());
+    EXPECT_EQ(simulated.find("status")->dump(), planned.find("status")->dump());
+    EXPECT_EQ(*simulated.find("converged"), Json(false));
+}
+
 TEST(SrmctlPolicy, SimulateRefusesABrokenPolicy) {
     srmd::test::TempDir dir;
     write_file(dir.path() + "/10-bad.yaml", "version: 1\nrules:\n  - name: x\n");
