@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/offline-tree.hpp"
 #include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "ownership/ownership.hpp"
@@ -93,18 +94,13 @@ int cmd_explain(const Args& args) {
     try {
         srmd::Policy policy =
             load_policy_or_throw(dirs.empty() ? srmd::default_policy_dirs() : dirs);
-        srmd::RootReader reader(root);
-        if (!reader.is_dir("/"))
-            throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
+        srmd::RootReader reader = open_offline_tree(root);
         srmd::Snapshot snapshot = srmd::read_snapshot(reader);
         std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
         const srmd::Range* range = find_range(ranges, id);
         if (!range) {
-            std::string known;
-            for (const srmd::Range& each : ranges)
-                known += (known.empty() ? "" : ", ") + each.id;
             std::fprintf(stderr, "srmctl explain: no range '%s' in %s (ranges: %s)\n", id.c_str(),
-                         root.c_str(), known.empty() ? "none" : known.c_str());
+                         root.c_str(), range_ids(ranges).c_str());
             return 1;
         }
         for (const std::string& line : srmd::explain(policy, *range, snapshot))

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/json-error.hpp"
+#include "cli/offline-tree.hpp"
 #include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "ownership/ownership.hpp"
@@ -111,11 +112,7 @@ srmd::Json plan_json(const srmd::Snapshot& snapshot, std::vector<srmd::Range> ra
 void run(const PlanOptions& options) {
     srmd::Policy policy = load_policy_or_throw(
         options.policy_dirs.empty() ? srmd::default_policy_dirs() : options.policy_dirs);
-    srmd::RootReader reader(*options.root);
-    if (!reader.is_dir("/")) {
-        std::string root = reader.root().empty() ? "/" : reader.root();
-        throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
-    }
+    srmd::RootReader reader = open_offline_tree(*options.root);
     srmd::Snapshot snapshot = srmd::read_snapshot(reader);
     std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
     std::vector<std::optional<srmd::Desired>> desired =

@@ -10,6 +10,7 @@
 
 #include "cli/bus-client.hpp"
 #include "cli/commands.hpp"
+#include "cli/offline-tree.hpp"
 #include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "cli/ranges-json-table.hpp"
@@ -77,9 +78,7 @@ int cmd_show_offline(const Args& args) {
     try {
         srmd::Policy policy =
             load_policy_or_throw(dirs.empty() ? srmd::default_policy_dirs() : dirs);
-        srmd::RootReader tree(root);
-        if (!tree.is_dir("/"))
-            throw srmd::SystemError(root, tree.exists("/") ? ENOTDIR : ENOENT);
+        srmd::RootReader tree = open_offline_tree(root);
         srmd::Snapshot snapshot = srmd::read_snapshot(tree);
         std::vector<srmd::Range> ranges = srmd::compute_ranges(snapshot);
         srmd::Json all = srmd::ranges_to_json(ranges);
@@ -94,11 +93,8 @@ int cmd_show_offline(const Args& args) {
                 std::fputs(range_details(range).c_str(), stdout);
             return 0;
         }
-        std::string known;
-        for (const srmd::Range& each : ranges)
-            known += (known.empty() ? "" : ", ") + each.id;
         std::fprintf(stderr, "srmctl show: no range '%s' in %s (ranges: %s)\n", id.c_str(),
-                     root.c_str(), known.empty() ? "none" : known.c_str());
+                     root.c_str(), range_ids(ranges).c_str());
         return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "srmctl: %s\n", e.what());

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/json-error.hpp"
+#include "cli/offline-tree.hpp"
 #include "cli/options.hpp"
 #include "cli/policy-option.hpp"
 #include "cli/policy-table.hpp"
@@ -71,12 +72,7 @@ int usage_error(const std::string& message) {
 }
 
 int run(const SimulateOptions& options) {
-    srmd::RootReader reader(*options.root);
-    // Say plainly that the tree is missing, rather than that /proc/iomem is.
-    if (!reader.is_dir("/")) {
-        std::string root = reader.root().empty() ? "/" : reader.root();
-        throw srmd::SystemError(root, reader.exists("/") ? ENOTDIR : ENOENT);
-    }
+    srmd::RootReader reader = open_offline_tree(*options.root);
     if (options.apply) {
         ApplyOptions apply;
         apply.root = *options.root;
