@@ -15,6 +15,19 @@ import subprocess
 import tempfile
 import time
 
+# A policy for the devdax tree (dax0.0 in decoder0.0 bound to device_dax, dax1.0 in decoder0.1
+# unbound): keep the first as devdax, put the second online, movable. Two steps, then converged.
+DEVDAX_AND_RAM = """version: 1
+rules:
+  - name: keep-devdax
+    match:
+      window: decoder0.0
+    mode: devdax
+  - name: ram
+    mode: system-ram
+    zone: movable
+"""
+
 SRMD = os.environ.get("SRMD", "build/srmd")
 SIM_WRITE = os.environ.get("SRMD_SIM_WRITE", "build/bench/srmd-sim-write")
 FIXTURES = os.environ.get("SRMD_FIXTURES", "tests/fixtures")

@@ -11,21 +11,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import (Daemon, Workdir, append_events, copy_tree, read, sim_write,  # noqa: E402
-                            write_policy)
+from daemon_harness import (DEVDAX_AND_RAM, Daemon, Workdir, append_events, copy_tree,  # noqa: E402
+                            read, sim_write, write_policy)
 
-# The devdax tree: dax0.0 (decoder0.0, memory65-72) bound to device_dax, dax1.0 (decoder0.1,
-# memory73-80) unbound; 2 GiB blocks; auto_online_blocks offline.
-DEVDAX_AND_RAM = """version: 1
-rules:
-  - name: keep-devdax
-    match:
-      window: decoder0.0
-    mode: devdax
-  - name: ram
-    mode: system-ram
-    zone: movable
-"""
 
 ALL_DEVDAX = """version: 1
 rules:

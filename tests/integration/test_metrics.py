@@ -15,24 +15,14 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Daemon, Workdir, copy_tree, write_policy  # noqa: E402
+from daemon_harness import DEVDAX_AND_RAM, Daemon, Workdir, copy_tree, write_policy  # noqa: E402
 
 NODE_EXPORTER = shutil.which("prometheus-node-exporter")
 PROMTOOL = shutil.which("promtool")
 
 # The devdax tree: dax0.0 (r2080000000, decoder0.0) on device_dax, dax1.0 (r2480000000,
-# decoder0.1) unbound; 16 GiB each. The policy keeps the first as devdax and puts the second
+# decoder0.1) unbound; 16 GiB each. DEVDAX_AND_RAM keeps the first as devdax and puts the second
 # online, movable: 2 steps, then converged.
-POLICY = """version: 1
-rules:
-  - name: keep-devdax
-    match:
-      window: decoder0.0
-    mode: devdax
-  - name: ram
-    mode: system-ram
-    zone: movable
-"""
 
 GIB16 = 16 << 30
 
@@ -90,7 +80,7 @@ class MetricsTest(unittest.TestCase):
 
     def run_srmd(self):
         policy = os.path.join(self.work, "policy.d")
-        write_policy(policy, "50-test.yaml", POLICY)
+        write_policy(policy, "50-test.yaml", DEVDAX_AND_RAM)
         d = Daemon(self.work, self.root, policy,
                    ["--until-converged", "--metrics-file", self.metrics]).start()
         self.assertEqual(d.process.wait(60), 0, d.log_text())
