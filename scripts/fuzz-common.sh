@@ -16,7 +16,8 @@ fuzz_setup() {
         ;;
     esac
     source_dir=$(cd "$(dirname "$0")/.." && pwd)
-    build_dir=${BUILD_DIR:-$source_dir/build-fuzz}
+    # FUZZ_BUILD_DIR, not BUILD_DIR: scripts/test.sh passes BUILD_DIR for its gcc build.
+    build_dir=${FUZZ_BUILD_DIR:-$source_dir/build-fuzz}
     if [ ! -f "$build_dir/build.ninja" ]; then
         CC=clang CXX=clang++ meson setup "$build_dir" "$source_dir" -Dfuzz=true
     else
