@@ -45,35 +45,17 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int cmd_show_offline(const Args& args) {
-    std::string root;
-    std::vector<std::string> dirs;
-    std::string id;
-    bool json = false;
-    OptionReader reader(args, {{"root", true}, {"policy-dir", true}, {"json", false}});
-    for (Found found; reader.next(found);) {
-        if (found.is("help")) {
-            std::fputs(show_offline_usage, stdout);
-            return 0;
-        } else if (found.is("json")) {
-            json = true;
-        } else if (found.kind == Found::kOption && !value_given(found)) {
-            return usage_error("--" + found.name + " needs a directory");
-        } else if (found.is("root")) {
-            root = *found.value;
-        } else if (found.is("policy-dir")) {
-            dirs.push_back(*found.value);
-        } else if (found.kind == Found::kUnknown) {
-            return usage_error("unknown option '" + found.word + "'");
-        } else if (id.empty()) {
-            id = found.word;
-        } else {
-            return usage_error("one range at a time ('" + id + "', then '" + found.word + "')");
-        }
+    OfflineRangeArgs parsed;
+    if (std::optional<std::string> error = parse_offline_range_args(args, true, parsed))
+        return usage_error(*error);
+    if (parsed.help) {
+        std::fputs(show_offline_usage, stdout);
+        return 0;
     }
-    if (id.empty())
-        return usage_error("which range? give its ID, as srmctl simulate lists it");
-    if (root.empty())
-        return usage_error("--root needs a directory");
+    const std::string& root = parsed.root;
+    const std::vector<std::string>& dirs = parsed.policy_dirs;
+    const std::string& id = parsed.id;
+    const bool json = parsed.json;
 
     try {
         srmd::Policy policy =
