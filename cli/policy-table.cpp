@@ -9,18 +9,18 @@ namespace srmctl {
 std::string policy_table(const srmd::Snapshot& snapshot, const std::vector<srmd::Range>& ranges,
                          const srmd::Policy& policy) {
     using Row = std::vector<std::string>;
-    std::vector<Row> rows = {{"ID", "POLICY", "OWNER", "MODE", "ZONE", "CONVERGED"}};
+    std::vector<Row> rows = {{"ID", "POLICY", "OWNER", "MODE", "ZONE", "WHEN", "CONVERGED"}};
     for (const srmd::Range& range : ranges) {
         srmd::PolicyMatch match = srmd::match_policy(policy, range, snapshot);
         if (!match.rule) {
-            rows.push_back({range.id, "(no rule)", "-", "-", "-", "yes"});
+            rows.push_back({range.id, "(no rule)", "-", "-", "-", "-", "yes"});
             continue;
         }
         const srmd::PolicyRule& rule = *match.rule;
         rows.push_back({range.id, rule.label(), srmd::to_string(rule.owner),
                         srmd::to_string(rule.mode),
                         rule.mode == srmd::PolicyMode::SystemRam ? srmd::to_string(rule.zone) : "-",
-                        srmd::converged(range, rule) ? "yes" : "no"});
+                        srmd::to_string(rule.when), srmd::converged(range, rule) ? "yes" : "no"});
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const Row& row : rows)

@@ -84,6 +84,8 @@ std::string policy_words(const srmd::Json& range) {
                         field_text(policy, "owner") + ", mode " + field_text(policy, "mode");
     if (field_text(policy, "zone") != "-")
         words += ", zone " + field_text(policy, "zone");
+    if (field_text(policy, "when") == "unusable")
+        words += ", only where the memory cannot be used as it is";
     return words;
 }
 

@@ -19,6 +19,9 @@ struct Desired {
     Mode mode = Mode::Ignore;
     std::optional<Zone> zone;  // SystemRam only; nullopt lets the kernel choose ("auto")
     bool allow_teardown = false;
+    // Act only on memory that cannot be used as it is (ownership/usable.hpp): a usable range is
+    // converged, and usable devices of a range that is not are left as they are.
+    bool only_unusable = false;
     // Policy settings that apply to every range.
     bool allow_global = false;  // may srmd do what only a global change achieves (unload cxl_acpi)
     std::string rule;           // the matching rule's label, for reasons

@@ -17,7 +17,7 @@ inline const int supported_version = 1;
 inline const std::vector<std::string> top_keys = {"version", "settings", "rules"};
 inline const std::vector<std::string> settings_keys = {"exclusive_onlining"};
 inline const std::vector<std::string> rule_keys = {
-    "name", "match", "owner", "mode", "zone", "allow_teardown", "memmap_on_memory"};
+    "name", "match", "owner", "mode", "zone", "allow_teardown", "memmap_on_memory", "when"};
 inline const std::vector<std::string> match_keys = {
     "start",  "address", "min_size",    "max_size",     "window",
     "region", "serial",  "target_node", "kernel_owner", "soft_reserved"};
@@ -25,6 +25,7 @@ inline const std::vector<std::string> match_keys = {
 inline const std::vector<std::string> owner_values = {"cxl", "hmem", "kernel"};
 inline const std::vector<std::string> mode_values = {"system-ram", "devdax", "offline", "ignore"};
 inline const std::vector<std::string> zone_values = {"movable", "normal", "auto"};
+inline const std::vector<std::string> when_values = {"always", "unusable"};
 inline const std::vector<std::string> kernel_owner_values = {"cxl", "hmem", "none"};
 
 // The plain words YAML 1.1 reads as booleans (yaml-cpp and PyYAML both do).

@@ -48,6 +48,7 @@ std::optional<Desired> desired_for(const Policy& policy, const Range& range,
     desired.mode = desired_mode(rule.mode);
     desired.zone = desired_zone(rule);
     desired.allow_teardown = rule.allow_teardown;
+    desired.only_unusable = rule.when == PolicyWhen::Unusable;
     // The policy has no setting for global changes (unloading cxl_acpi) yet, so srmd never makes
     // one; the planner says so where a range would need it.
     desired.allow_global = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ownership/managed-elsewhere.hpp"
+#include "ownership/usable.hpp"
 #include "util/format.hpp"
 
 namespace srmd {
@@ -164,6 +165,13 @@ std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRul
     std::vector<ConvergenceGap> gaps;
     if (rule.mode == PolicyMode::Ignore)
         return gaps;
+    std::vector<std::string> unusable;
+    if (rule.when == PolicyWhen::Unusable) {
+        // Memory in use as it is stays as it is: only what cannot be used is a gap.
+        unusable = unusable_parts(range);
+        if (unusable.empty())
+            return gaps;
+    }
     if (range.status == RangeStatus::Conflict || range.status == RangeStatus::PartialCoverage)
         gaps.push_back({std::string("the range's status is ") + to_string(range.status) +
                             ": srmd does not act on it until its problems are resolved",
@@ -179,6 +187,13 @@ std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRul
             message += " (the kernel's choice)";
         // Taking a range from a driver means unbinding it (and offlining its memory first).
         gaps.push_back({message, range.owner != Owner::None});
+    }
+    if (rule.when == PolicyWhen::Unusable) {
+        if (!owner_fine && range.owner == Owner::None)
+            return gaps;  // the owner's gap says it: nobody holds the range
+        for (std::string& part : unusable)
+            gaps.push_back({std::move(part) + "; the rule wants " + to_string(rule.mode), false});
+        return gaps;
     }
 
     switch (rule.mode) {
@@ -299,6 +314,8 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
         wants += std::string(", memmap_on_memory ") + (*rule.memmap_on_memory ? "on" : "off") +
                  " when kmem binds";
     wants += rule.allow_teardown ? ", teardown allowed" : ", no teardown";
+    if (rule.when == PolicyWhen::Unusable)
+        wants += "; it acts only on memory that cannot be used as it is (when: unusable)";
     lines.push_back(wants);
 
     if (rule.mode == PolicyMode::Ignore) {
@@ -306,6 +323,12 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
         return lines;
     }
     std::vector<ConvergenceGap> gaps = convergence_gaps(range, rule);
+    if (gaps.empty() && rule.when == PolicyWhen::Unusable) {
+        lines.push_back("converged: all of its memory is in use as it is (" +
+                        std::string(to_string(range.mode)) +
+                        "), and the rule leaves usable memory alone");
+        return lines;
+    }
     if (gaps.empty()) {
         lines.push_back("converged: the range already is what the rule wants");
         return lines;
@@ -335,6 +358,7 @@ Json policy_to_json(const PolicyRule* rule) {
     json.set("owner", to_string(rule->owner));
     json.set("mode", to_string(rule->mode));
     json.set("zone", rule->mode == PolicyMode::SystemRam ? Json(to_string(rule->zone)) : Json());
+    json.set("when", to_string(rule->when));
     return json;
 }
 

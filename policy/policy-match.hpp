@@ -50,8 +50,8 @@ bool converged(const Range& range, const PolicyRule& rule);
 std::vector<std::string> explain(const Policy& policy, const Range& range,
                                  const Snapshot& snapshot);
 
-// {"rule": "50-default.yaml:4 default", "owner", "mode", "zone"}; zone is null unless the mode is
-// system-ram. null for no rule.
+// {"rule": "50-default.yaml:4 default", "owner", "mode", "zone", "when"}; zone is null unless the
+// mode is system-ram. null for no rule.
 Json policy_to_json(const PolicyRule* rule);
 
 // Adds "policy" and "converged" to every range object of `ranges_json` (the array made by

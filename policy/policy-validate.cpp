@@ -135,6 +135,7 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
     const YamlNode* owner_key = nullptr;
     const YamlNode* teardown_key = nullptr;
     const YamlNode* memmap_key = nullptr;
+    const YamlNode* when_key = nullptr;
     bool has_name = false;
     for (const auto& [key, value] : node.entries) {
         const std::string& name = key.value;
@@ -207,6 +208,13 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
                 ok = false;
             else
                 rule.memmap_on_memory = *memmap;
+        } else if (name == "when") {
+            when_key = &key;
+            std::optional<std::string> when = read_enum(key, value, when_values);
+            if (!when)
+                ok = false;
+            else
+                rule.when = *when == "unusable" ? PolicyWhen::Unusable : PolicyWhen::Always;
         } else if (!contains(rule_keys, name)) {
             ok = false;  // already reported by check_keys
         }
@@ -233,6 +241,16 @@ std::optional<PolicyRule> DocumentReader::read_rule(const YamlNode& node) {
               "'memmap_on_memory' applies only to mode system-ram (it "
               "says where kmem puts the memory map of the memory it "
               "hot-adds), and " +
+                  called + " has mode " + to_string(rule.mode));
+        ok = false;
+    }
+    // Offline wants the memory out of use and ignore wants nothing: "act only on memory that is
+    // not usable" means nothing for either.
+    if (mode_valid && when_key && rule.when == PolicyWhen::Unusable &&
+        rule.mode != PolicyMode::SystemRam && rule.mode != PolicyMode::Devdax) {
+        error(when_key->position,
+              "'when: unusable' applies only to modes system-ram and devdax "
+              "(it makes memory usable and leaves usable memory alone), and " +
                   called + " has mode " + to_string(rule.mode));
         ok = false;
     }

@@ -49,4 +49,14 @@ const char* to_string(PolicyZone zone) {
     return "auto";
 }
 
+const char* to_string(PolicyWhen when) {
+    switch (when) {
+        case PolicyWhen::Always:
+            return "always";
+        case PolicyWhen::Unusable:
+            return "unusable";
+    }
+    return "always";
+}
+
 }  // namespace srmd

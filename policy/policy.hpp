@@ -18,6 +18,9 @@ namespace srmd {
 enum class PolicyOwner { Cxl, Hmem, Kernel };
 enum class PolicyMode { SystemRam, Devdax, Offline, Ignore };
 enum class PolicyZone { Movable, Normal, Auto };
+// When a rule acts: always (the range must be exactly what the rule says), or only on memory that
+// cannot be used as it is (ownership/usable.hpp); usable memory then counts as converged.
+enum class PolicyWhen { Always, Unusable };
 
 // Every condition a rule sets; a range matches when it meets all of them. An unset condition
 // matches every range.
@@ -47,6 +50,7 @@ struct PolicyRule {
     PolicyMode mode = PolicyMode::SystemRam;
     PolicyZone zone = PolicyZone::Movable;  // meaningful only with mode SystemRam
     bool allow_teardown = false;
+    PolicyWhen when = PolicyWhen::Always;
     // system-ram only: the dax device's memmap_on_memory (Linux 6.8+), written before kmem binds
     // it; nullopt leaves the kernel's value.
     std::optional<bool> memmap_on_memory;
@@ -70,5 +74,6 @@ struct Policy {
 const char* to_string(PolicyOwner owner);
 const char* to_string(PolicyMode mode);
 const char* to_string(PolicyZone zone);
+const char* to_string(PolicyWhen when);
 
 }  // namespace srmd

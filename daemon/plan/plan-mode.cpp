@@ -1,6 +1,7 @@
 // Mode steps: bringing the wanted owner's dax devices to system-ram (in a zone), devdax or
 // offline, and whether they already are.
 #include "ownership/managed-elsewhere.hpp"
+#include "ownership/usable.hpp"
 #include "plan/plan-parts.hpp"
 #include "util/format.hpp"
 
@@ -157,6 +158,8 @@ bool converged(const RangeFacts& facts) {
     const Desired& desired = facts.desired;
     if (desired.mode == Desired::Mode::Ignore)
         return true;
+    if (desired.only_unusable && usable(facts.range))
+        return true;
     if (facts.want == Owner::None)
         // Nobody should hold it and nobody does: only "offline" is already true of it.
         return desired.mode == Desired::Mode::Offline;
@@ -174,6 +177,8 @@ bool converged(const RangeFacts& facts) {
     if (devices.empty())
         return false;
     for (const RangeDax* dax : devices) {
+        if (desired.only_unusable && usable_dax(*dax))
+            continue;
         if (desired.mode == Desired::Mode::Devdax) {
             if (dax->driver != "device_dax")
                 return false;
@@ -238,8 +243,11 @@ void plan_modes(const RangeFacts& facts, RangeIntent& intent) {
     }
     // One group per device: a refusal for one device does not undo what was planned for the
     // devices before it, which is independent of it.
-    for (const RangeDax* dax : devices)
+    for (const RangeDax* dax : devices) {
+        if (facts.desired.only_unusable && usable_dax(*dax))
+            continue;  // in use as it is, which is all the rule asks of it
         plan_device_mode(facts, *dax, intent.new_group(), intent);
+    }
 }
 
 }  // namespace srmd::plan_detail

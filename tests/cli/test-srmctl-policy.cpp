@@ -95,6 +95,14 @@ TEST(SrmctlPolicy, CheckPolicyUsage) {
     EXPECT_NE(help.out.find("Usage: srmctl check-policy"), std::string::npos);
 }
 
+// A policy directory holding the strict example alone (45-all-movable.yaml: every Soft Reserved
+// range exactly as movable system RAM), for what the vendor default no longer reports.
+std::string strict_policy(const srmd::test::TempDir& dir) {
+    write_file(dir.path() + "/45-all-movable.yaml",
+               srmd::test::read_file(env("SRMD_POLICY") + "/examples/45-all-movable.yaml"));
+    return dir.path();
+}
+
 TEST(SrmctlPolicy, SimulateAddsPolicyAndConverged) {
     Outcome run = srmctl({"simulate", "--root", srmd::test::fixture("kernel-6.1/hmem-devdax"),
                           "--json", "--policy-dir", vendor_dir()});
@@ -104,17 +112,27 @@ TEST(SrmctlPolicy, SimulateAddsPolicyAndConverged) {
     ASSERT_EQ(ranges.size(), 1u);
     EXPECT_EQ(*ranges[0].find("policy"),
               Json::parse(R"({"rule": ")" + vendor_rule_label() +
-                          R"(", "owner": "kernel", "mode": "system-ram", "zone": "movable"})"));
-    // A devdax device where the policy wants system RAM.
-    EXPECT_EQ(*ranges[0].find("converged"), Json(false));
+                          R"(", "owner": "kernel", "mode": "system-ram", "zone": "movable", )"
+                          R"("when": "unusable"})"));
+    // A devdax device where the policy wants system RAM, but in use as someone set it up: the
+    // vendor default leaves it and counts it as converged.
+    EXPECT_EQ(*ranges[0].find("converged"), Json(true));
     EXPECT_EQ(json.find("policy")->find("settings")->dump(), R"({"exclusive_onlining":false})");
+
+    // A rule that wants every range as movable system RAM does not.
+    srmd::test::TempDir dir;
+    Outcome strict = srmctl({"simulate", "--root", srmd::test::fixture("kernel-6.1/hmem-devdax"),
+                             "--json", "--policy-dir", strict_policy(dir)});
+    ASSERT_EQ(strict.status, 0) << strict.err;
+    EXPECT_EQ(*Json::parse(strict.out).find("ranges")->as_array()[0].find("converged"),
+              Json(false));
 
     Outcome table =
         srmctl({"simulate", "--root", srmd::test::fixture("kernel-6.1/hmem-kmem-movable"),
                 "--policy-dir", vendor_dir()});
     ASSERT_EQ(table.status, 0) << table.err;
     EXPECT_NE(table.out.find("CONVERGED"), std::string::npos) << table.out;
-    EXPECT_NE(table.out.find(vendor_rule_label() + "  kernel  system-ram  movable  yes"),
+    EXPECT_NE(table.out.find(vendor_rule_label() + "  kernel  system-ram  movable  unusable  yes"),
               std::string::npos)
         << table.out;
 
@@ -127,19 +145,33 @@ TEST(SrmctlPolicy, SimulateAddsPolicyAndConverged) {
 }
 
 // A range that will not converge says why in simulate, with the same refusals `srmctl plan`
-// shows: the vendor policy wants movable memory that the kernel onlined in ZONE_NORMAL at boot.
+// shows: a strict rule wants movable memory that the kernel onlined in ZONE_NORMAL at boot.
+// The vendor default does not cry wolf over it: the memory is in use.
 TEST(SrmctlPolicy, SimulateShowsThePlansRefusals) {
     const std::string tree = srmd::test::fixture("kernel-7.2/numa-default-boot");
-    Outcome table = srmctl({"simulate", "--root", tree, "--policy-dir", vendor_dir()});
+    Outcome vendor = srmctl({"simulate", "--root", tree, "--json", "--policy-dir", vendor_dir()});
+    ASSERT_EQ(vendor.status, 0) << vendor.err;
+    const Json vendor_json = Json::parse(vendor.out);
+    const Json& vendor_range = vendor_json.find("ranges")->as_array().at(0);
+    EXPECT_EQ(*vendor_range.find("converged"), Json(true));
+    EXPECT_EQ(vendor_range.find("problems")->dump().find("offline-normal-refused"),
+              std::string::npos);
+    Outcome vendor_plan = srmctl({"plan", "--root", tree, "--json", "--policy-dir", vendor_dir()});
+    ASSERT_EQ(vendor_plan.status, 0) << vendor_plan.err;
+    EXPECT_TRUE(Json::parse(vendor_plan.out).find("plan")->as_array().empty()) << vendor_plan.out;
+
+    srmd::test::TempDir dir;
+    const std::string strict_dir = strict_policy(dir);
+    Outcome table = srmctl({"simulate", "--root", tree, "--policy-dir", strict_dir});
     ASSERT_EQ(table.status, 0) << table.err;
     EXPECT_NE(table.out.find("! offline-normal-refused: srmd would have to take dax0.0's memory "
                              "offline"),
               std::string::npos)
         << table.out;
-    EXPECT_NE(table.out.find("movable  no"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("movable  always  no"), std::string::npos) << table.out;
 
-    Outcome simulate = srmctl({"simulate", "--root", tree, "--json", "--policy-dir", vendor_dir()});
-    Outcome plan = srmctl({"plan", "--root", tree, "--json", "--policy-dir", vendor_dir()});
+    Outcome simulate = srmctl({"simulate", "--root", tree, "--json", "--policy-dir", strict_dir});
+    Outcome plan = srmctl({"plan", "--root", tree, "--json", "--policy-dir", strict_dir});
     ASSERT_EQ(simulate.status, 0) << simulate.err;
     ASSERT_EQ(plan.status, 0) << plan.err;
     const Json simulate_json = Json::parse(simulate.out);
@@ -173,9 +205,16 @@ TEST(SrmctlPolicy, Explain) {
     EXPECT_NE(run.out.find("rule " + vendor_rule_label() + " matches: it has no conditions"),
               std::string::npos)
         << run.out;
-    EXPECT_NE(run.out.find("dax0.0's memory is online in zone normal; the rule wants movable"),
+    EXPECT_NE(run.out.find("converged: all of its memory is in use as it is (system-ram), and "
+                           "the rule leaves usable memory alone"),
               std::string::npos)
         << run.out;
+    srmd::test::TempDir dir;
+    Outcome strict =
+        srmctl({"explain", "r140000000", "--root", tree, "--policy-dir", strict_policy(dir)});
+    EXPECT_NE(strict.out.find("dax0.0's memory is online in zone normal; the rule wants movable"),
+              std::string::npos)
+        << strict.out;
 
     // An address inside the range names it as well.
     Outcome by_address =

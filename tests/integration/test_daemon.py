@@ -245,7 +245,7 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(d.process.wait(30), 0, d.log_text())
         self.assertTrue(self.ram_online())
         d.close()
-        # The vendor default wants dax0.0 as system-ram but may not tear it down: not converged.
+        # A rule that wants every range as system-ram may not tear dax0.0 down: not converged.
         d2 = self.daemon("""version: 1
 rules:
   - name: default

@@ -557,12 +557,73 @@ Tree read_tree(const std::string& name) {
     return tree;
 }
 
-// The vendor default: keep the kernel's owner, system RAM in ZONE_MOVABLE, no teardown.
-Plan default_plan(const Tree& tree) {
+// Keep the kernel's owner, system RAM in ZONE_MOVABLE, no teardown: strictly (when: always), or
+// only for memory nobody can use (when: unusable, the vendor default).
+Plan default_plan(const Tree& tree, bool only_unusable = false) {
     std::vector<std::optional<Desired>> desired;
-    for (const Range& range : tree.ranges)
+    for (const Range& range : tree.ranges) {
         desired.push_back(want(range.kernel_owner, SystemRam));
+        desired.back()->only_unusable = only_unusable;
+    }
     return make_plan(tree.snapshot, tree.ranges, desired);
+}
+
+// The vendor default acts only where memory cannot be used: what is in use (devdax, ZONE_NORMAL,
+// hmem holding a range CXL claims too) is left as it is, with no refusal to report.
+TEST(PlanTrees, VendorDefaultOnEveryTree) {
+    const std::map<std::string, std::string> expected = {
+        {"constructed/conflict-6x", ""},
+        // dax0.0 stays devdax; dax1.0 has no driver: bind and online it.
+        {"constructed/devdax",
+         "r2480000000\n  enable-dax dax1.0 system-ram\n  online-memory dax1.0 movable\n"},
+        {"constructed/hmem-only", ""},
+        {"kernel-7.2/numa-kmem-movable", ""},
+        {"kernel-7.2/numa-default-boot", ""},
+        {"constructed/locked-region", ""},
+        // Nobody can use it: the vendor default tries, and the refusal says why it cannot.
+        {"constructed/partial-coverage", "ra90000000\n  ! committed-region-in-the-way\n"},
+        {"constructed/region-assembly-failure", ""},
+        {"constructed/two-windows-kmem", ""},
+        {"constructed/unaligned", "r180000000\n  ! smaller-than-block\n"},
+        {"kernel-6.1/both", ""},
+        {"kernel-6.1/cxl-no-region", ""},
+        {"kernel-6.1/cxl-pmem-region", ""},
+        {"kernel-6.1/hmem-devdax", ""},
+        {"kernel-6.1/hmem-high-kmem-normal", ""},
+        {"kernel-6.1/hmem-kmem-movable", ""},
+    };
+    std::vector<std::string> trees = all_trees();
+    ASSERT_FALSE(trees.empty()) << "no fixture trees under $SRMD_FIXTURES";
+    for (const std::string& name : trees) {
+        SCOPED_TRACE(name);
+        auto it = expected.find(name);
+        ASSERT_NE(it, expected.end()) << "no expected plan for " << name;
+        EXPECT_EQ(render(default_plan(read_tree(name), true)), it->second);
+    }
+}
+
+// Two devices of one region: dax0.0 devdax (in use), dax0.1 with no driver. Under when:
+// unusable only dax0.1 gets steps; strictly, dax0.0 needs a teardown the rule does not allow.
+TEST(Plan, WhenUnusableLeavesUsableDevicesAlone) {
+    Snapshot s = machine("6.8.12-amd64");
+    s.windows.push_back(window(cxl_base, 4 * GiB));
+    s.regions.push_back(region(0, cxl_base, GiB));
+    s.dax_devices.push_back(
+        dax("dax0.0", DaxParentKind::Cxl, "region0", cxl_base, GiB / 2, "device_dax"));
+    s.dax_devices.push_back(
+        dax("dax0.1", DaxParentKind::Cxl, "region0", cxl_base + GiB / 2, GiB / 2, ""));
+    Desired desired = want(Owner::Cxl, SystemRam);
+    desired.only_unusable = true;
+    EXPECT_EQ(render(plan_for(s, desired)),
+              "r850000000\n  enable-dax dax0.1 system-ram\n  online-memory dax0.1 movable\n");
+    desired.only_unusable = false;
+    EXPECT_EQ(render(plan_for(s, desired)), "r850000000\n  ! teardown-not-allowed\n");
+
+    // Once dax0.1 is online (in ZONE_NORMAL, even), nothing is left to do.
+    s.dax_devices[1].driver = "kmem";
+    add_blocks(s, "dax0.1", "online", "Normal");
+    desired.only_unusable = true;
+    EXPECT_TRUE(plan_for(s, desired).ranges.empty());
 }
 
 TEST(PlanTrees, DefaultPolicyOnEveryTree) {

@@ -66,6 +66,8 @@ TEST(PolicyLoad, VendorDefaultIsOneUnconditionalRule) {
     EXPECT_EQ(rule.mode, PolicyMode::SystemRam);
     EXPECT_EQ(rule.zone, PolicyZone::Movable);
     EXPECT_FALSE(rule.allow_teardown);
+    // It acts only on memory nobody can use: a healthy machine is converged under it.
+    EXPECT_EQ(rule.when, PolicyWhen::Unusable);
     EXPECT_FALSE(load.policy->settings.exclusive_onlining);
 }
 
@@ -110,6 +112,7 @@ TEST(PolicyLoad, ReadsEveryKey) {
         "    mode: system-ram\n"
         "    zone: normal\n"
         "    allow_teardown: true\n"
+        "    when: unusable\n"
         "  - name: sizes\n"
         "    match: {min_size: 4096, max_size: 512M}\n"
         "    mode: \"offline\"\n",
@@ -133,6 +136,8 @@ TEST(PolicyLoad, ReadsEveryKey) {
     EXPECT_EQ(rule.match.kernel_owner, Owner::Hmem);
     EXPECT_EQ(rule.match.soft_reserved, true);
     EXPECT_EQ(rule.owner, PolicyOwner::Cxl);
+    EXPECT_EQ(rule.when, PolicyWhen::Unusable);
+    EXPECT_EQ(load.policy->rules[1].when, PolicyWhen::Always);  // the default
     EXPECT_EQ(rule.mode, PolicyMode::SystemRam);
     EXPECT_EQ(rule.zone, PolicyZone::Normal);
     EXPECT_TRUE(rule.allow_teardown);
@@ -152,7 +157,7 @@ TEST(PolicyLoad, UnknownKeysAtEveryLevel) {
               "exclusive_onlining");
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    zones: movable\n")),
               "p.yaml:5:5: error: unknown key 'zones' in a rule (did you mean 'zone'?); expected "
-              "name, match, owner, mode, zone, allow_teardown or memmap_on_memory");
+              "name, match, owner, mode, zone, allow_teardown, memmap_on_memory or when");
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    match:\n      adress: 5\n")),
               "p.yaml:6:7: error: unknown key 'adress' in match (did you mean 'address'?); "
               "expected start, address, min_size, max_size, window, region, serial, "
@@ -312,6 +317,12 @@ TEST(PolicyLoad, YamlFeaturesAPolicyHasNoUseFor) {
 }
 
 TEST(PolicyLoad, ImpossibleCombinations) {
+    EXPECT_EQ(only_diagnostic(rule_file("    mode: offline\n    when: unusable\n")),
+              "p.yaml:5:5: error: 'when: unusable' applies only to modes system-ram and devdax "
+              "(it makes memory usable and leaves usable memory alone), and rule 'r' has mode "
+              "offline");
+    EXPECT_EQ(only_diagnostic(rule_file("    mode: devdax\n    when: sometimes\n")),
+              "p.yaml:5:11: error: 'when' is 'sometimes'; expected always or unusable");
     EXPECT_EQ(only_diagnostic(rule_file("    mode: devdax\n    zone: movable\n")),
               "p.yaml:5:5: error: 'zone' applies only to mode system-ram, and rule 'r' has mode "
               "devdax");

@@ -266,6 +266,68 @@ TEST(PolicyMatch, GapsSayWhatNeedsTeardown) {
     EXPECT_TRUE(gaps[2].needs_teardown);
 }
 
+// when: unusable (the vendor default): memory in use as it is converges whatever the rule's mode
+// and zone; only what nobody can use is a gap, and usable devices beside it are not.
+TEST(PolicyMatch, WhenUnusableLeavesUsableMemoryAlone) {
+    PolicyRule movable = rule_with(PolicyMode::SystemRam);
+    movable.when = PolicyWhen::Unusable;
+    PolicyRule devdax = rule_with(PolicyMode::Devdax);
+    devdax.when = PolicyWhen::Unusable;
+
+    Range normal = cxl_range();  // onlined by the kernel in ZONE_NORMAL
+    normal.dax[0].memory = {8, 8, Zone::Normal};
+    EXPECT_TRUE(convergence_gaps(normal, movable).empty());
+    EXPECT_TRUE(convergence_gaps(normal, devdax).empty());
+    EXPECT_FALSE(converged(normal, rule_with(PolicyMode::SystemRam)));  // strict: zone gap
+
+    Range in_devdax = cxl_range();
+    in_devdax.dax[0].driver = "device_dax";
+    in_devdax.dax[0].memory = {};
+    in_devdax.mode = RangeMode::Devdax;
+    EXPECT_TRUE(converged(in_devdax, movable));
+    Range famfs = in_devdax;
+    famfs.dax[0].driver = "fsdev_dax";
+    EXPECT_TRUE(converged(famfs, movable));
+
+    // A second device with no driver: it alone is the gap; dax1.0 stays devdax.
+    Range half = in_devdax;
+    RangeDax spare = half.dax[0];
+    spare.device = "dax1.1";
+    spare.driver = "";
+    half.dax.push_back(spare);
+    std::vector<ConvergenceGap> gaps = convergence_gaps(half, movable);
+    ASSERT_EQ(gaps.size(), 1u);
+    EXPECT_EQ(gaps[0].message, "dax1.1 has no driver; the rule wants system-ram");
+    EXPECT_FALSE(gaps[0].needs_teardown);
+
+    // Blocks left offline: unusable, and the zone of those already online is no gap.
+    Range partly = normal;
+    partly.dax[0].memory = {8, 6, Zone::Normal};
+    gaps = convergence_gaps(partly, movable);
+    ASSERT_EQ(gaps.size(), 1u);
+    EXPECT_EQ(gaps[0].message,
+              "dax1.0 has 2 of 8 memory blocks offline; the rule wants system-ram");
+
+    // Nobody holds it: the owner's gap says so, once.
+    Range stranded = cxl_range();
+    stranded.owner = Owner::None;
+    stranded.dax.clear();
+    stranded.mode = RangeMode::Absent;
+    gaps = convergence_gaps(stranded, movable);
+    ASSERT_EQ(gaps.size(), 1u);
+    EXPECT_EQ(gaps[0].message, "held by no driver; the rule wants cxl (the kernel's choice)");
+
+    Policy policy;
+    policy.rules = {movable};
+    Lines lines = explain(policy, normal, cxl_snapshot());
+    EXPECT_EQ(lines[3],
+              "  it wants owner kernel (cxl for this range), mode system-ram, zone movable, no "
+              "teardown; it acts only on memory that cannot be used as it is (when: unusable)");
+    EXPECT_EQ(lines.back(),
+              "converged: all of its memory is in use as it is (system-ram), and the rule "
+              "leaves usable memory alone");
+}
+
 TEST(PolicyMatch, ExplainInWords) {
     Policy policy = policy_from(
         "version: 1\n"
@@ -317,11 +379,13 @@ TEST(PolicyMatch, PolicyJson) {
     rule.position = {16, 5};
     EXPECT_EQ(policy_to_json(&rule).dump(),
               R"({"rule":"50-default.yaml:16 default","owner":"kernel","mode":"system-ram",)"
-              R"("zone":"movable"})");
+              R"("zone":"movable","when":"always"})");
     rule.mode = PolicyMode::Devdax;
     rule.owner = PolicyOwner::Cxl;
+    rule.when = PolicyWhen::Unusable;
     EXPECT_EQ(policy_to_json(&rule).dump(),
-              R"({"rule":"50-default.yaml:16 default","owner":"cxl","mode":"devdax","zone":null})");
+              R"({"rule":"50-default.yaml:16 default","owner":"cxl","mode":"devdax","zone":null,)"
+              R"("when":"unusable"})");
     EXPECT_TRUE(policy_to_json(nullptr).is_null());
 }
 
@@ -354,10 +418,39 @@ Policy vendor_default() {
     return load.policy ? *load.policy : Policy{};
 }
 
-// Range id -> converged under the vendor default (keep the kernel's owner, system RAM, movable),
-// worked out from what each tree holds.
+// Range id -> converged under the vendor default (keep the kernel's owner; act only on memory
+// nobody can use, which becomes system RAM, movable), worked out from what each tree holds.
 const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
     // hmem holds the range (kernel 6.1 lets hmem win), all 8 blocks online movable.
+    {"kernel-6.1/both", {{"r100000000", true}}},
+    {"kernel-6.1/cxl-no-region", {}},
+    {"kernel-6.1/cxl-pmem-region", {}},
+    // device_dax: in use as someone set it up.
+    {"kernel-6.1/hmem-devdax", {{"r40000000", true}}},
+    // Online in ZONE_NORMAL: in use, though not where a strict rule wants it.
+    {"kernel-6.1/hmem-high-kmem-normal", {{"r140000000", true}}},
+    {"kernel-6.1/hmem-kmem-movable", {{"r40000000", true}}},
+    // CXL and hmem both claim it, but hmem's memory is online: nothing to rescue.
+    {"constructed/conflict-6x", {{"r850000000", true}}},
+    // The devdax range is in use; the other one's dax device has no driver.
+    {"constructed/devdax", {{"r2080000000", true}, {"r2480000000", false}}},
+    // hmem, online in ZONE_NORMAL.
+    {"constructed/hmem-only", {{"r2080000000", true}}},
+    // Real 7.2: hmem under hmem_platform.0, kmem, online movable.
+    {"kernel-7.2/numa-kmem-movable", {{"r100000000", true}}},
+    {"constructed/locked-region", {{"r1050000000", true}}},
+    // hmem's dax device could not bind: nobody can use the memory.
+    {"constructed/partial-coverage", {{"ra90000000", false}}},
+    // The region never committed, so the kernel's owner is hmem, which holds it online movable.
+    {"constructed/region-assembly-failure", {{"r850000000", true}}},
+    {"constructed/two-windows-kmem", {{"r2080000000", true}, {"r2480000000", true}}},
+    // The first range is unaligned but fully online movable; the second has no driver.
+    {"constructed/unaligned", {{"r100000000", true}, {"r180000000", false}}},
+};
+
+// The same with a strict rule (when: always, the default): every range must be system RAM in
+// ZONE_MOVABLE, so devdax, ZONE_NORMAL and conflicts count against it.
+const std::map<std::string, std::map<std::string, bool>> strict_converged = {
     {"kernel-6.1/both", {{"r100000000", true}}},
     {"kernel-6.1/cxl-no-region", {}},
     {"kernel-6.1/cxl-pmem-region", {}},
@@ -368,30 +461,27 @@ const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
     {"kernel-6.1/hmem-kmem-movable", {{"r40000000", true}}},
     // CXL and hmem both claim it: a conflict srmd does not act on.
     {"constructed/conflict-6x", {{"r850000000", false}}},
-    // One devdax range, one with its dax device unbound.
     {"constructed/devdax", {{"r2080000000", false}, {"r2480000000", false}}},
-    // hmem, online in ZONE_NORMAL.
     {"constructed/hmem-only", {{"r2080000000", false}}},
-    // Real 7.2: hmem under hmem_platform.0, kmem, online movable.
     {"kernel-7.2/numa-kmem-movable", {{"r100000000", true}}},
     {"constructed/locked-region", {{"r1050000000", true}}},
     {"constructed/partial-coverage", {{"ra90000000", false}}},
-    // The region never committed, so the kernel's owner is hmem, which holds it online movable.
     {"constructed/region-assembly-failure", {{"r850000000", true}}},
     {"constructed/two-windows-kmem", {{"r2080000000", true}, {"r2480000000", true}}},
-    // The first range is unaligned but fully online movable; the second has no driver.
     {"constructed/unaligned", {{"r100000000", true}, {"r180000000", false}}},
 };
 
-TEST(PolicyMatch, VendorDefaultOnEveryFixtureTree) {
-    Policy policy = vendor_default();
+// Every fixture tree under `policy` (one unconditional rule): range id -> converged, checked
+// against `table`, and the simulate JSON's "converged" agreeing with it.
+void expect_converged_on_every_tree(
+    const Policy& policy, const std::map<std::string, std::map<std::string, bool>>& table) {
     ASSERT_EQ(policy.rules.size(), 1u);
     std::vector<std::string> trees = all_trees();
     ASSERT_FALSE(trees.empty()) << "no fixture trees under " << test::fixture("");
     for (const std::string& tree : trees) {
         SCOPED_TRACE(tree);
-        auto expected = vendor_converged.find(tree);
-        ASSERT_NE(expected, vendor_converged.end()) << "add this tree to vendor_converged";
+        auto expected = table.find(tree);
+        ASSERT_NE(expected, table.end()) << "add this tree to the table";
         RootReader reader(test::fixture(tree));
         Snapshot snapshot = read_snapshot(reader);
         std::vector<Range> ranges = compute_ranges(snapshot);
@@ -415,6 +505,20 @@ TEST(PolicyMatch, VendorDefaultOnEveryFixtureTree) {
             EXPECT_EQ(item.find("converged")->as_bool(), actual[ranges[i].id]);
         }
     }
+}
+
+TEST(PolicyMatch, VendorDefaultOnEveryFixtureTree) {
+    Policy policy = vendor_default();
+    ASSERT_EQ(policy.rules.size(), 1u);
+    EXPECT_EQ(policy.rules[0].when, PolicyWhen::Unusable);
+    expect_converged_on_every_tree(policy, vendor_converged);
+}
+
+TEST(PolicyMatch, StrictRuleOnEveryFixtureTree) {
+    Policy policy = vendor_default();
+    ASSERT_EQ(policy.rules.size(), 1u);
+    policy.rules[0].when = PolicyWhen::Always;
+    expect_converged_on_every_tree(policy, strict_converged);
 }
 
 }  // namespace

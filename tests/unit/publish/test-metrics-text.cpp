@@ -41,8 +41,8 @@ AppliedStep applied(Action action, AppliedStep::Result result) {
 }
 
 // The devdax tree: dax0.0 (r2080000000) on device_dax, dax1.0 (r2480000000) unbound, 16 GiB each
-// in 2 GiB blocks, nothing online. The vendor policy wants both as system RAM and may not tear
-// dax0.0 down.
+// in 2 GiB blocks, nothing online. The vendor policy leaves dax0.0 as it is (in use as devdax)
+// and wants dax1.0 as system RAM.
 TEST(MetricsText, ExactLinesForTheDevdaxTree) {
     Snapshot snapshot = read_snapshot(RootReader(test::fixture("constructed/devdax")));
     std::vector<Range> ranges = compute_ranges(snapshot);
@@ -90,7 +90,7 @@ TEST(MetricsText, ExactLinesForTheDevdaxTree) {
         "# HELP srmd_range_converged 1 when the range is what its policy rule wants (or no rule "
         "matches it).",
         "# TYPE srmd_range_converged gauge",
-        "srmd_range_converged{" + labels0 + "} 0",
+        "srmd_range_converged{" + labels0 + "} 1",
         "srmd_range_converged{" + labels1 + "} 0",
         "# HELP srmd_converged 1 when every range with a rule was what its rule wants after the "
         "last pass.",
