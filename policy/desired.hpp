@@ -28,6 +28,20 @@ struct Desired {
     // SystemRam only: the dax device's memmap_on_memory to write before kmem binds it; nullopt
     // leaves the kernel's value.
     std::optional<bool> memmap_on_memory;
+
+    // Dynamic Capacity ranges (RangeDc) only: what each allocation of the range becomes, one per
+    // tag its extents carry ("" for untagged extents, each its own allocation), as the first rule
+    // matching the range and that tag says (policy match key `tag`). A tag no rule matches is
+    // absent: srmd leaves its extents alone.
+    struct Tag {
+        std::string tag;  // "" untagged
+        Mode mode = Mode::Ignore;
+        std::optional<Zone> zone;
+        bool allow_teardown = false;
+        std::string rule;
+        std::optional<bool> memmap_on_memory;
+    };
+    std::vector<Tag> dc_tags;
 };
 
 }  // namespace srmd

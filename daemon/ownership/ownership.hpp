@@ -81,6 +81,28 @@ struct RangePerformance {
     std::vector<int> tier_dram_nodes;  // DRAM nodes (CPUs or boot memory) in the same tier
 };
 
+// One extent of a Dynamic Capacity range (read/dcd-abi.hpp), and who uses it.
+struct RangeDcExtent {
+    std::string name;  // "extent0.3"
+    std::uint64_t offset = 0;  // within the region
+    std::uint64_t length = 0;
+    std::string tag;     // "" untagged
+    std::string device;  // the dax device whose mappings hold it, "" when none claimed it
+    bool release_requested = false;  // a DcReleaseRequest covers it
+};
+
+// What a Dynamic Capacity region holds (EXPERIMENTAL: the kernel ABI is not merged). The range is
+// the region's whole address span; only its extents are memory. Its dax devices (Range::dax) are
+// the allocations claimed so far, one per tag (or per untagged extent).
+struct RangeDc {
+    std::string region;      // "region0"
+    std::string dax_region;  // "dax_region0"
+    std::string seed;        // the 0-size dax device a claim is written to, "" when none
+    std::uint64_t available_size = 0;  // extents no dax device claimed, as the kernel counts
+    std::vector<RangeDcExtent> extents;  // by offset
+    std::vector<DcReleaseRequest> release_requests;  // pending on this region
+};
+
 // At most this many kernel log lines are kept on one range, the newest.
 constexpr std::size_t kMaxRangeKernelLog = 16;
 
@@ -101,6 +123,8 @@ struct Range {
     // at most kMaxRangeKernelLog (read/kmsg.hpp).
     std::vector<KernelLogLine> kernel_log;
     RangePerformance performance;
+    // Set for a Dynamic Capacity region's range only.
+    std::optional<RangeDc> dc;
 
     std::uint64_t end() const { return start + size; }  // exclusive
 };

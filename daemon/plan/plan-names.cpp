@@ -41,6 +41,10 @@ const char* to_string(Action action) {
             return "claim-hmem";
         case Action::CreateRegion:
             return "create-region";
+        case Action::ClaimDcCapacity:
+            return "claim-dc-capacity";
+        case Action::DestroyDax:
+            return "destroy-dax";
     }
     return "offline-memory";
 }

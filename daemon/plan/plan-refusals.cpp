@@ -99,9 +99,17 @@ class SafetyCheck {
                     if (state.device->parent == step.target)
                         state.driver.clear();
                 break;
+            case Action::DestroyDax:
+                if (DeviceState* state = find(step.target)) {
+                    state->driver.clear();
+                    state->online = 0;
+                    state->blocks = 0;
+                }
+                break;
             case Action::EnableRegion:
             case Action::ClaimHmem:
             case Action::CreateRegion:
+            case Action::ClaimDcCapacity:
                 break;
         }
     }
@@ -199,12 +207,14 @@ class SafetyCheck {
             case Action::DisableRegion:
             case Action::DestroyRegion:
             case Action::ReleaseHmem:
+            case Action::DestroyDax:
                 return true;
             case Action::OnlineMemory:
             case Action::EnableDax:
             case Action::EnableRegion:
             case Action::ClaimHmem:
             case Action::CreateRegion:
+            case Action::ClaimDcCapacity:
                 return false;
         }
         return true;
@@ -275,9 +285,17 @@ class SafetyCheck {
                 break;
             case Action::DestroyRegion:
                 return destroy_refusal(step);
+            case Action::DestroyDax:
+                // Giving extents back takes them from whoever maps them: only an unbound device.
+                if (state && !state->driver.empty())
+                    return refuse("dc-destroy-bound-refused",
+                                  "srmd would have to " + describe(step) + ", but it is bound to " +
+                                      state->driver);
+                break;
             case Action::EnableRegion:
             case Action::ClaimHmem:
             case Action::CreateRegion:
+            case Action::ClaimDcCapacity:
                 break;
         }
         return std::nullopt;
@@ -294,6 +312,7 @@ class SafetyCheck {
             case Action::ReconfigureDax:
             case Action::DisableDax:
             case Action::EnableDax:
+            case Action::DestroyDax:
                 if (state && managed_elsewhere(state->driver))
                     foreign = state;
                 break;
@@ -307,6 +326,7 @@ class SafetyCheck {
             case Action::EnableRegion:
             case Action::ClaimHmem:
             case Action::CreateRegion:
+            case Action::ClaimDcCapacity:
                 break;
         }
         if (!foreign)

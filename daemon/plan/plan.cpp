@@ -125,6 +125,13 @@ std::string describe(const Step& step) {
             return "bind " + step.target + " to the hmem driver";
         case Action::CreateRegion:
             return "create a ram region in " + step.target;
+        case Action::ClaimDcCapacity:
+            return "claim " +
+                   (step.dc_tag && !step.dc_tag->empty() ? "the extents tagged " + *step.dc_tag
+                                                         : std::string("an untagged extent")) +
+                   " with " + step.target;
+        case Action::DestroyDax:
+            return "destroy " + step.target + " (its extents go back to the region)";
     }
     return step.target;
 }

@@ -31,6 +31,12 @@ enum class Action {
     ClaimHmem,       // target hmem.N: bind to the hmem driver (it creates its dax region)
     CreateRegion,    // target decoderX.Y (a root decoder), with create: a ram region, committed
                      // and bound to cxl_region (plan-create.cpp, kernel/region-create.hpp)
+    // Dynamic Capacity (EXPERIMENTAL, read/dcd-abi.hpp; plan-dc.cpp):
+    ClaimDcCapacity,  // target daxX.Y (the region's seed), with dc_tag: write the tag to its
+                      // uuid, which gives it every extent with that tag ("" claims one untagged
+                      // extent); the device stays unbound and a new seed appears
+    DestroyDax,       // target daxX.Y (unbound): size 0 gives its extents back to the region,
+                      // then dax_region/delete removes the device
 };
 
 // A ram region to create under a root decoder (a CXL window), as the kernel wants it written
@@ -62,6 +68,8 @@ struct Step {
     // ReconfigureDax, EnableDax to system-ram: written to the device's memmap_on_memory before
     // kmem binds it (the kernel refuses a change while kmem holds it); nullopt: left alone.
     std::optional<bool> memmap_on_memory;
+    // ClaimDcCapacity: the tag to claim, "" for one untagged extent.
+    std::optional<std::string> dc_tag;
 };
 
 struct RangePlan {

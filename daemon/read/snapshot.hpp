@@ -59,6 +59,29 @@ struct CxlEndpointDecoder {
     bool locked = false;
 };
 
+// One extent of Dynamic Capacity (read/dcd-abi.hpp): memory the device added to a DC region at
+// run time, dax_regionZ/extentZ.N. EXPERIMENTAL: the kernel ABI is a posted series, not merged.
+struct DcExtent {
+    std::string name;  // "extent0.3"
+    std::string path;
+    std::uint64_t offset = 0;  // host physical address offset within the region
+    std::uint64_t length = 0;
+    // The allocation's tag (a UUID, lowercase); "" for an untagged extent (the kernel hides the
+    // attribute then).
+    std::string tag;
+};
+
+// The device asked for capacity back (a Release Capacity event), and the kernel has not released
+// it: it ignores a release while a dax device uses the extents and waits for the device to ask
+// again. srmd keeps these until the extents are gone (read/dc-events.hpp, the daemon's state).
+struct DcReleaseRequest {
+    std::string region;        // "region0"
+    std::uint64_t offset = 0;  // within the region, as DcExtent::offset
+    std::uint64_t length = 0;
+    std::string tag;            // "" untagged
+    std::uint64_t since = 0;    // CLOCK_REALTIME microseconds when srmd first saw it
+};
+
 struct CxlRegion {
     std::string name;                    // "region1"; names are not stable across boots
     std::string path;                    // canonical sysfs directory
@@ -82,6 +105,10 @@ struct CxlRegion {
     // coordinates it could not compute: it then hides the files).
     std::optional<NumaAccess> access0;
     std::optional<NumaAccess> access1;
+    // A Dynamic Capacity region (mode dynamic_ram_1, read/dcd-abi.hpp): its memory comes and goes
+    // in extents; its dax region starts with a 0-size seed device and no available size.
+    bool dynamic = false;
+    std::vector<DcExtent> extents;  // by name number; dynamic regions only
 };
 
 // A committed endpoint decoder: a memdev decodes [start, start + size) of host physical address
@@ -154,6 +181,9 @@ struct DaxDevice {
     // memmap_on_memory (Linux 6.8+): kmem puts the memory map of what it hot-adds in that memory
     // itself. nullopt when the kernel has no such attribute.
     std::optional<bool> memmap_on_memory;
+    // Devices of a Dynamic Capacity region: the tag of the capacity it holds ("" when untagged or
+    // not yet claimed, as the kernel's null UUID). nullopt on every other dax device.
+    std::optional<std::string> dc_tag;
 };
 
 struct MemoryBlock {
@@ -216,6 +246,10 @@ struct Snapshot {
     // kMaxKernelLog; and the sequence number the next read of the log starts from.
     std::vector<KernelLogLine> kernel_log;
     std::uint64_t kernel_log_next_seq = 0;
+    // Release requests of Dynamic Capacity devices not yet granted, oldest first: the daemon's
+    // (state.json), which the read of the trace events (read/dc-events.hpp) adds to and which
+    // drops those whose extents are gone.
+    std::vector<DcReleaseRequest> dc_release_requests;
 
     const CxlWindow* window(std::string_view name) const;
     const CxlRegion* region(std::string_view name) const;

@@ -107,6 +107,14 @@ Changes changes_for_step(const Step& step, const Snapshot& snapshot) {
             if (const CxlRegion* region = snapshot.region(step.target); region && region->start)
                 add_blocks(changes, snapshot, *region->start, region->size);
             break;
+        case Action::ClaimDcCapacity:
+        case Action::DestroyDax:
+            // Extents (under the CXL dax region) change hands, and a dax device comes or goes.
+            changes.cxl = true;
+            if (const DaxDevice* dax = snapshot.dax_device(step.target))
+                for (const DaxMapping& m : dax->mappings)
+                    add_blocks(changes, snapshot, m.start, m.end - m.start + 1);
+            break;
         case Action::CreateRegion:
             changes.cxl = true;
             changes.dax = true;
