@@ -417,6 +417,21 @@ std::vector<Step> inverse(const Step& step, const Snapshot& before, const Snapsh
             }
             break;
         }
+        case Action::ClaimDcCapacity:
+            // A claim that a later step could not use gives its extents back: the device it
+            // made (the seed it was written to) is destroyed again, unbound first.
+            if (const DaxDevice* claimed = find_dax(now, t); claimed && claimed->size > 0) {
+                const DaxDevice* was = find_dax(before, t);
+                if (!was || was->size == 0) {
+                    offline_first(steps, step, {t}, now);
+                    if (!claimed->driver.empty())
+                        steps.push_back(make_step(Action::DisableDax, step));
+                    steps.push_back(make_step(Action::DestroyDax, step));
+                }
+            }
+            break;
+        case Action::DestroyDax:
+            break;  // the extents went back to the region: the device that held them is gone
     }
     return steps;
 }

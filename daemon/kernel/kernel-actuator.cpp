@@ -13,6 +13,7 @@
 #include "kernel/kernel-handles.hpp"
 #include "kernel/region-create.hpp"
 #include "kernel/sysfs-writer.hpp"
+#include "read/dcd-abi.hpp"
 #include "read/root-reader.hpp"
 #include "util/error.hpp"
 
@@ -333,6 +334,39 @@ WorkerReport hmem_write(StepContext& context, const Step& step, const char* file
     return WorkerReport::success();
 }
 
+// Dynamic Capacity (EXPERIMENTAL, read/dcd-abi.hpp): a claim is one write of the tag to the seed
+// device's uuid; the kernel gives it every extent with that tag, or ENOENT.
+WorkerReport claim_dc_capacity(StepContext& context, const Step& step) {
+    const std::string path = dax_devices + step.target + "/" + std::string(dcd_abi::kDaxTag);
+    std::string value = step.dc_tag && !step.dc_tag->empty() ? *step.dc_tag
+                                                             : std::string(dcd_abi::kClaimUntagged);
+    WriteResult result = context.writer.write(path, value);
+    if (!result.ok)
+        return fail(result.error, result.path,
+                    "claiming capacity with " + step.target + " failed: " +
+                        std::strerror(result.error));
+    return WorkerReport::success();
+}
+
+// Size 0 gives the device's extents back to its region; then the region deletes the device. Only
+// an unbound device: whoever maps it would lose its memory.
+WorkerReport destroy_dax(StepContext& context, const Step& step) {
+    const std::string device = dax_devices + step.target;
+    if (context.reader.exists(device + "/driver"))
+        return fail(EBUSY, device + "/driver",
+                    "refusing to destroy " + step.target + ": it is bound to a driver");
+    WriteResult size = context.writer.write(device + "/size", "0");
+    if (!size.ok)
+        return fail(size.error, size.path,
+                    "giving back the capacity of " + step.target + " failed: " +
+                        std::strerror(size.error));
+    WriteResult deleted = context.writer.write(device + "/../dax_region/delete", step.target);
+    if (!deleted.ok)
+        return fail(deleted.error, deleted.path,
+                    "deleting " + step.target + " failed: " + std::strerror(deleted.error));
+    return WorkerReport::success();
+}
+
 WorkerReport run_step(StepContext& context, const Step& step) {
     switch (step.action) {
         case Action::OfflineMemory:
@@ -368,6 +402,10 @@ WorkerReport run_step(StepContext& context, const Step& step) {
             if (!step.create)
                 return fail(EINVAL, cxl_devices + step.target, "create-region step without a spec");
             return create_region(context.reader, context.writer, *step.create);
+        case Action::ClaimDcCapacity:
+            return claim_dc_capacity(context, step);
+        case Action::DestroyDax:
+            return destroy_dax(context, step);
     }
     return fail(EINVAL, step.target, "unknown action");
 }

@@ -192,6 +192,8 @@ void SimulatedKernel::Session::vanish(const Step& step) {
         case Action::ReconfigureDax:
         case Action::DisableDax:
         case Action::EnableDax:
+        case Action::ClaimDcCapacity:
+        case Action::DestroyDax:
             if (std::optional<Dax> dax = find_dax(step.target))
                 remove_dax_device(*dax, "vanish");
             break;

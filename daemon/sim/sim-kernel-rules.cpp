@@ -271,6 +271,10 @@ void SimulatedKernel::Session::run(const Step& step) {
         case Action::CreateRegion:
             run_create(step, target_path);
             break;
+        case Action::ClaimDcCapacity:
+        case Action::DestroyDax:
+            target_path = "/sys/bus/dax/devices/" + t;
+            fail(EOPNOTSUPP, target_path, "the simulated kernel has no Dynamic Capacity yet");
     }
     // A step with nothing to write still suffers its fault, on its target.
     step_fault_at(target_path);

@@ -724,11 +724,16 @@ class Replay {
                             return "destroys a region under online memory";
                 break;
             }
+            case Action::DestroyDax:
+                if (!driver_.at(step.target).empty())
+                    return "destroys a bound dax device";
+                break;
             case Action::OnlineMemory:
             case Action::EnableDax:
             case Action::EnableRegion:
             case Action::ClaimHmem:
             case Action::CreateRegion:
+            case Action::ClaimDcCapacity:
                 break;
         }
         return "";
