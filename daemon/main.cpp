@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dbus/bus-service.hpp"
+#include "kernel/dc-trace-setup.hpp"
 #include "kernel/kernel-actuator.hpp"
 #include "kernel/udev-source.hpp"
 #include "publish/log.hpp"
@@ -172,6 +173,8 @@ int main(int argc, char** argv) {
             kernel.offline_timeout = step_timeout;
             actuator = std::make_unique<srmd::KernelActuator>(kernel);
             source = srmd::open_udev_source();
+            if (std::string dc = srmd::enable_dc_trace("/"); !dc.empty())
+                srmd::log_notice(dc);
         }
         srmd::Daemon daemon(options, std::move(actuator), std::move(source));
         daemon.setup();

@@ -120,6 +120,22 @@ void append_kernel_log(sd_bus_message* m, const RangeProperty& property, const J
     check_bus(sd_bus_message_close_container(m), property.name);
 }
 
+// a(sttssb): name, offset, length, tag, device, release_requested of each extent of a Dynamic
+// Capacity range (the JSON's "dc" object); empty for every other range.
+void append_dc_extents(sd_bus_message* m, const RangeProperty& property, const Json& dc) {
+    check_bus(sd_bus_message_open_container(m, 'a', element_of(property)), property.name);
+    const Json& extents = field(dc, "extents");
+    if (extents.is_array())
+        for (const Json& e : extents.as_array())
+            check_bus(sd_bus_message_append(
+                          m, element_of(property), text(field(e, "name")).c_str(),
+                          unsigned_number(field(e, "offset")), unsigned_number(field(e, "length")),
+                          text(field(e, "tag")).c_str(), text(field(e, "device")).c_str(),
+                          field(e, "release_requested") == Json(true)),
+                      property.name);
+    check_bus(sd_bus_message_close_container(m), property.name);
+}
+
 // (ssss): rule, owner, mode, zone. null (no rule matches) reads as four empty strings, as the
 // contract says.
 void append_policy(sd_bus_message* m, const RangeProperty& property, const Json& policy) {
@@ -155,6 +171,7 @@ constexpr RangeProperty kRangeProperties[] = {
     {"Converged", "b", "converged", false, append_flag},
     {"KernelLog", "a(ttisss)", "kernel_log", false, append_kernel_log},
     {"Performance", "a{sv}", "performance", false, append_performance_property},
+    {"DcExtents", "a(sttssb)", "dc", false, append_dc_extents},
 };
 
 const RangeProperty* find_property(const char* name) {

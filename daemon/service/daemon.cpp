@@ -181,6 +181,11 @@ void Daemon::setup() {
           "retry timer");
     retry_timer_.reset(retry);
     sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_OFF);
+    dc_watcher_.emplace(event_.get(), RootReader(options_.root), options_.backoff, [this] {
+        changes_.cxl = true;
+        changes_.dax = true;
+        request_pass("dynamic-capacity", false);
+    });
 
     log_notice(std::string("watching ") + source_->name() + " events" +
                (options_.root != "/" ? " on " + options_.root : "") +
@@ -313,6 +318,7 @@ PassSummary Daemon::run_pass(std::string trigger, const std::vector<std::string>
     }
     if (metrics_)
         metrics_->after_pass(*reconciler_, summary);
+    dc_watcher_->after_pass(*reconciler_);
     for (const auto& observer : observers_)
         observer(summary);
     arm_retry();

@@ -21,6 +21,7 @@
 #include "policy/policy-load.hpp"
 #include "read/event-source.hpp"
 #include "service/coalescer.hpp"
+#include "service/dc-watcher.hpp"
 #include "service/metrics-file.hpp"
 #include "service/reconciler.hpp"
 #include "util/c-handle.hpp"
@@ -138,6 +139,7 @@ class Daemon {
     int read_failures_ = 0;
     std::optional<MonotonicTime> reread_at_;
     std::optional<MetricsFile> metrics_;  // options_.metrics_file, when set
+    std::optional<DcWatcher> dc_watcher_;  // looks for Dynamic Capacity changes (dc-watcher.hpp)
 };
 
 }  // namespace srmd

@@ -14,6 +14,7 @@
 #include "publish/kernel-log-journal.hpp"
 #include "publish/log.hpp"
 #include "publish/ranges-json.hpp"
+#include "read/dc-events.hpp"
 #include "util/error.hpp"
 
 namespace srmd {
@@ -154,8 +155,11 @@ std::string Reconciler::load_state() {
             record.failures = 0;
             record.retry_after = 0;
         }
-        // Regions srmd created do not outlive the boot, and their names are the old boot's.
+        // Regions srmd created do not outlive the boot, and their names are the old boot's;
+        // neither do Dynamic Capacity extents, nor the trace file a tree's device appends to.
         state_.created_regions.clear();
+        state_.dc_release_requests.clear();
+        state_.dc_trace_offset = 0;
         state_.boot_id = boot_id;
     }
     // Values srmd never writes (a hand edit, a bug) must not overflow a count or park a range
@@ -184,9 +188,18 @@ void Reconciler::save() {
 }
 
 Snapshot Reconciler::read(const Changes& changes, const Snapshot* previous) {
-    if (changes.full || !previous)
-        return read_snapshot(reader_);
-    return refresh_snapshot(*previous, reader_, changes);
+    Snapshot snapshot = changes.full || !previous ? read_snapshot(reader_)
+                                                  : refresh_snapshot(*previous, reader_, changes);
+    // Dynamic Capacity release requests: the trace events since the last read, against what the
+    // machine holds now (a request whose extents are gone was granted). Kept in the state file:
+    // the kernel shows each request once.
+    DcTraceRead trace = read_dc_trace(reader_, state_.dc_trace_offset);
+    state_.dc_trace_offset = trace.next_offset;
+    state_.dc_release_requests = update_release_requests(
+        snapshot, std::move(state_.dc_release_requests), trace.events,
+        static_cast<std::uint64_t>(unix_micros()));
+    snapshot.dc_release_requests = state_.dc_release_requests;
+    return snapshot;
 }
 
 Plan Reconciler::plan_for(const Snapshot& snapshot, const std::vector<Range>& ranges) const {

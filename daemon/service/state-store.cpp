@@ -139,6 +139,21 @@ Json state_to_json(const State& state) {
         }
         j.set("installed_files", std::move(files));
     }
+    if (!state.dc_release_requests.empty()) {
+        Json requests = Json::array();
+        for (const DcReleaseRequest& request : state.dc_release_requests) {
+            Json r = Json::object();
+            r.set("region", request.region);
+            r.set("offset", static_cast<unsigned long long>(request.offset));
+            r.set("length", static_cast<unsigned long long>(request.length));
+            r.set("tag", request.tag);
+            r.set("since", static_cast<unsigned long long>(request.since));
+            requests.push(std::move(r));
+        }
+        j.set("dc_release_requests", std::move(requests));
+    }
+    if (state.dc_trace_offset > 0)
+        j.set("dc_trace_offset", static_cast<unsigned long long>(state.dc_trace_offset));
     return j;
 }
 
@@ -194,6 +209,22 @@ State state_from_json(const Json& j) {
             state.installed_files.push_back({need_text(f, "path"), text_or(f, "content")});
         }
     }
+    if (const Json* requests = j.find("dc_release_requests"); requests && !requests->is_null()) {
+        if (!requests->is_array())
+            throw std::runtime_error("\"dc_release_requests\" is not an array");
+        for (const Json& r : requests->as_array()) {
+            if (!r.is_object())
+                throw std::runtime_error("a release request is not an object");
+            DcReleaseRequest request;
+            request.region = need_text(r, "region");
+            request.offset = count_or_zero(r, "offset");
+            request.length = count_or_zero(r, "length");
+            request.tag = text_or(r, "tag");
+            request.since = count_or_zero(r, "since");
+            state.dc_release_requests.push_back(std::move(request));
+        }
+    }
+    state.dc_trace_offset = count_or_zero(j, "dc_trace_offset");
     return state;
 }
 

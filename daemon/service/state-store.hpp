@@ -8,7 +8,10 @@
 //   - failed attempts per range and when to try again, so that a crash loop does not hammer a
 //     range that keeps failing. They count within one boot only: a reboot clears what made
 //     steps fail (leaked ranges, stuck pages), so a new boot_id starts the counts afresh;
-//   - the last steps per range, with their reasons and results, for operators.
+//   - the last steps per range, with their reasons and results, for operators;
+//   - Dynamic Capacity release requests not yet granted (read/dc-events.hpp): the kernel shows a
+//     request once, as a trace event a read consumes, so after a restart (or a kill -9 between
+//     offlining the memory and giving it back) only this file still knows the device asked.
 // What srmd changes outside the ranges when it takes control of onlining lives in /run instead
 // (competing-actors.hpp): it lasts exactly as long as the changes it records, one boot.
 // Every save goes through atomic_write_file (util/atomic-file.hpp), so that a reader (or srmd
@@ -23,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "read/snapshot.hpp"
 #include "util/json.hpp"
 
 namespace srmd {
@@ -71,6 +75,11 @@ struct State {
     std::map<std::string, RangeRecord> ranges;
     std::vector<CreatedRegion> created_regions;  // "created_regions", left out when empty
     std::vector<InstalledFile> installed_files;  // "installed_files"; left out of the file if none
+    // "dc_release_requests", left out when empty; cleared by a new boot (extents do not survive
+    // one). "dc_trace_offset": where a tree's trace file is read from next (0 on the machine,
+    // whose trace_pipe a read consumes); left out when 0.
+    std::vector<DcReleaseRequest> dc_release_requests;
+    std::uint64_t dc_trace_offset = 0;
 };
 
 inline constexpr std::size_t kStepsKept = 16;
