@@ -39,6 +39,21 @@ std::string zone_column(const srmd::Range& range) {
     return zone ? srmd::to_string(*zone) : "-";
 }
 
+// The figure operators choose memory by, from the closest CPU when the firmware says (access1),
+// else from the closest initiator (access0), else the CXL region's own (CDAT); "-" when the kernel
+// shows none (never 0).
+const srmd::NumaAccess* best_access(const srmd::RangePerformance& p) {
+    for (const std::optional<srmd::NumaAccess>* access :
+         {&p.node_access1, &p.node_access0, &p.region_access1, &p.region_access0})
+        if (*access && ((*access)->read_latency || (*access)->read_bandwidth))
+            return &**access;
+    return nullptr;
+}
+
+std::string figure(const std::optional<std::uint64_t>& value, const char* unit) {
+    return value ? std::to_string(*value) + unit : "-";
+}
+
 Row range_row(const srmd::Range& range) {
     return {range.id,
             srmd::hex(range.start),
@@ -49,7 +64,15 @@ Row range_row(const srmd::Range& range) {
             srmd::to_string(range.mode),
             online_column(range),
             zone_column(range),
-            srmd::to_string(range.status)};
+            srmd::to_string(range.status),
+            range.performance.node ? std::to_string(*range.performance.node) : "-",
+            range.performance.tier ? std::to_string(*range.performance.tier) : "-",
+            figure(best_access(range.performance) ? best_access(range.performance)->read_latency
+                                                  : std::nullopt,
+                   "ns"),
+            figure(best_access(range.performance) ? best_access(range.performance)->read_bandwidth
+                                                  : std::nullopt,
+                   "MB/s")};
 }
 
 std::string count(std::size_t n, const char* singular, const char* plural) {
@@ -142,8 +165,8 @@ std::string ranges_table(const srmd::Snapshot& snapshot, const std::vector<srmd:
     }
 
     std::vector<Row> rows;
-    rows.push_back(
-        {"ID", "START", "SIZE", "WINDOW", "OWNER", "KERNEL", "MODE", "ONLINE", "ZONE", "STATUS"});
+    rows.push_back({"ID", "START", "SIZE", "WINDOW", "OWNER", "KERNEL", "MODE", "ONLINE", "ZONE",
+                    "STATUS", "NODE", "TIER", "READ-LAT", "READ-BW"});
     for (const auto& range : ranges)
         rows.push_back(range_row(range));
 
