@@ -34,6 +34,24 @@ expect_eq "srmctl: owner and kernel owner" \
 check "node 1 has 1 GiB of memory" grep -qE '^Node 1 MemTotal: +1048576 kB$' $nodes/node1/meminfo
 capture numa72-movable
 
+step "performance: what the kernel knows of node 1, as srmctl and the bus show it"
+performance=$(srmctl --json show $range | jq -c .performance)
+expect_eq "srmctl: the node" "$(echo "$performance" | jq -r .node)" 1
+for class in access0 access1; do
+    for figure in read_latency write_latency read_bandwidth write_bandwidth; do
+        expect_eq "srmctl: HMAT node $class $figure as sysfs has it" \
+            "$(echo "$performance" | jq -r ".node_$class.$figure")" \
+            "$(cat $nodes/node1/$class/initiators/$figure)"
+    done
+done
+expect_eq "bus: node_access0.read_latency" \
+    "$(bus_range $range Performance | jq -r '."node_access0.read_latency".data')" \
+    "$(cat $nodes/node1/access0/initiators/read_latency)"
+tier=$(grep -lx '1' /sys/devices/virtual/memory_tiering/memory_tier*/nodelist | sed 's|.*/memory_tier\([0-9]*\)/nodelist|\1|')
+check "node 1 sits in a memory tier of its own" test -n "$tier"
+expect_eq "srmctl: the memory tier" "$(echo "$performance" | jq -r .tier)" "$tier"
+expect_eq "srmctl: no DRAM node shares it" "$(echo "$performance" | jq -c .tier_dram_nodes)" '[]'
+
 step "policy: devdax"
 reload_and_settle "converged on devdax" converged numa72-devdax
 expect_range "devdax" $range "devdax device_dax 0/0 none true"
