@@ -278,6 +278,39 @@ const std::vector<Scenario>& scenarios() {
              m.add_dax_device({DaxParent::Hmem, 1, 0, 0x180000000, 64 * MiB, 1, 0, 2 * MiB, ""});
          },
          Kernel::V7_0},
+        {"dcd",
+         "Dynamic Capacity (EXPERIMENTAL): a DC region with its 0-size seed dax device, no "
+         "extents.\n"
+         "Models the posted DCD series v11 (2026-06, on 7.1; notes in daemon/read/dcd-abi.hpp):\n"
+         "mem0 has 2 GiB of ram (unused) and a 4 GiB dynamic_ram_1 partition after it; region0,\n"
+         "mode dynamic_ram_1, 1 way, 4 GiB at 0x1050000000 in an 8 GiB window, committed and\n"
+         "enabled; its endpoint decoder maps DPA 0x80000000 + 4 GiB, mode dynamic_ram_1.\n"
+         "dax_region0 is bound, available_size 0 (no capacity added yet); dax0.0 is the seed, "
+         "size\n"
+         "0, unbound, uuid the null UUID, no mapping attribute (hidden on DC regions). DC "
+         "capacity\n"
+         "is not firmware Soft Reserved: no memmap entry, no memory blocks. Kernel 7.1 layout.\n",
+         [](FakeMachine& m) {
+             q35_low_memory(m);
+             m.add_node({0, "0-1", std::nullopt});
+             m.add_node({1, "", std::nullopt});
+             const std::uint64_t start = 0x1050000000;
+             m.add_window({start, 8 * GiB, true, false, false, {0}, 256});
+             int md = m.add_memdev({0, 2 * GiB, 0, 0x4d5, 0, 4 * GiB});
+             m.add_region({0,
+                           0,
+                           start,
+                           4 * GiB,
+                           "dynamic_ram_1",
+                           true,
+                           true,
+                           false,
+                           {md},
+                           256,
+                           DaxRegionState::Bound});
+             m.add_dax_device({DaxParent::Cxl, 0, 0, start, 0, 1, 0, 2 * MiB, ""});
+         },
+         Kernel::V7_1},
     };
     return list;
 }

@@ -139,6 +139,7 @@ CxlRegion read_region(const RootReader& reader, const DeviceDir& dir, std::strin
         if (mode == "ram" || mode == "pmem")
             region.mode = *mode;
     }
+    read_dc_extents(reader, region);
     return region;
 }
 

@@ -205,6 +205,7 @@ void read_dax(const RootReader& reader, Snapshot& snapshot) {
         }
     }
     fill_hmem_ranges_from_dax(snapshot);
+    read_dc_tags(reader, snapshot);
 }
 
 }  // namespace srmd

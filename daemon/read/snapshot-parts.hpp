@@ -24,6 +24,14 @@ void read_dax(const RootReader& reader, Snapshot& snapshot);
 void read_memory(const RootReader& reader, Snapshot& snapshot);
 void read_nodes(const RootReader& reader, Snapshot& snapshot);
 
+// Dynamic Capacity (snapshot-dcd.cpp, EXPERIMENTAL). Sets CxlRegion::dynamic from the region's
+// mode and, for a dynamic region with a dax region, reads its extents; needs the mode and the dax
+// region's name. read_cxl calls it for each region.
+void read_dc_extents(const RootReader& reader, CxlRegion& region);
+// The tag of every dax device of a dynamic region (DaxDevice::dc_tag). Needs the regions and the
+// dax devices' parents; read_dax calls it last.
+void read_dc_tags(const RootReader& reader, Snapshot& snapshot);
+
 // Performance facts (snapshot-performance.cpp). One access class directory ("accessN/initiators/"
 // of a node, "accessN/" of a CXL region): nullopt when it holds none of the four values; a value
 // that is missing or malformed is left out, never an error.

@@ -150,6 +150,8 @@ void SimulatedKernel::Session::apply(const std::string& path, const std::string&
     }
     if (apply_create(path, value))
         return;
+    if (apply_dcd(path, value))
+        return;
     if (base_name_of(path) == "commit") {
         std::string dir = tree_relative(dir_name_of(path));
         return region_commit(dir, value, path);
@@ -273,8 +275,8 @@ void SimulatedKernel::Session::run(const Step& step) {
             break;
         case Action::ClaimDcCapacity:
         case Action::DestroyDax:
-            target_path = "/sys/bus/dax/devices/" + t;
-            fail(EOPNOTSUPP, target_path, "the simulated kernel has no Dynamic Capacity yet");
+            run_dcd(step, target_path);
+            break;
     }
     // A step with nothing to write still suffers its fault, on its target.
     step_fault_at(target_path);

@@ -112,6 +112,16 @@ class SimulatedKernel::Session {
     void run_create(const Step& step, std::string& target_path);
     // A write of region creation: true when it was one (and applied).
     bool apply_create(const std::string& path, const std::string& value);
+    // Dynamic Capacity (sim-kernel-dcd.cpp, EXPERIMENTAL): the claim and destroy steps, and the
+    // writes of uuid, size and dax_region/delete on a DC region (true when it was one).
+    void run_dcd(const Step& step, std::string& target_path);
+    bool apply_dcd(const std::string& path, const std::string& value);
+    void dc_claim(const Snapshot& s, const CxlRegion& region, const Dax& dax,
+                  const std::string& value, const std::string& path);
+    void dc_new_seed(const CxlRegion& region, const Dax& claimed);
+    void dc_resize(const CxlRegion& region, const Dax& dax, const std::string& value,
+                   const std::string& path);
+    void dc_delete(const CxlRegion& region, const std::string& value, const std::string& path);
     void hmem_bind(const std::string& name, const std::string& path);
     void hmem_unbind(const std::string& name, const std::string& path);
     // A new daxN.0 over the whole region, as a dax region's probe makes it, bound to kmem when

@@ -17,7 +17,13 @@
 //   - destroying a region: locked (region or root decoder) is EPERM, enabled is EBUSY;
 //   - creating a ram region (sim-kernel-create.cpp): create_ram_region, the region's interleave,
 //     size (placed at the lowest free address of the window) and targets, the endpoint
-//     decoders' mode and dpa_size, commit 1, with the kernel's refusals; "add cxl" of the region.
+//     decoders' mode and dpa_size, commit 1, with the kernel's refusals; "add cxl" of the region;
+//   - Dynamic Capacity (EXPERIMENTAL, sim-kernel-dcd.cpp, the posted series' ABI): a claim writes
+//     the tag to a seed's uuid and takes every unclaimed extent with it ("0": one untagged
+//     extent; ENOENT when none), a new 0-size seed follows ("add dax"); destroying is size 0
+//     (EBUSY while bound), which gives the extents back, then dax_region/delete ("remove dax";
+//     EBUSY for device id 0, which the kernel keeps). The device's side, adding capacity and
+//     asking it back, is sim-dcd-device.hpp.
 // /proc/iomem follows: daxX.Y and "System RAM (kmem)" lines come and go with the drivers.
 // Not modelled: node meminfo and has_memory lists, endpoint decoder state after a destroy, dax
 // device sizes other than the whole region, pmem regions' children on enable. A dax region that

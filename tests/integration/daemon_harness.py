@@ -58,6 +58,20 @@ def sim_write(root, *pairs):
     return subprocess.run([SIM_WRITE, root, *pairs], capture_output=True, text=True)
 
 
+def dc_add(root, region, extents, tag=None):
+    """The Dynamic Capacity device adds extents [(offset, length)] to a DC region (EXPERIMENTAL)."""
+    spec = ",".join("%#x:%#x" % (offset, length) for offset, length in extents)
+    return subprocess.run([SIM_WRITE, root, "--dc-add", region, spec] + ([tag] if tag else []),
+                          capture_output=True, text=True)
+
+
+def dc_release(root, region, what):
+    """The device asks a tag group (a tag) or an extent ("OFFSET:LENGTH") back; its stdout says
+    "released" or "ignored" (the kernel ignores a group a dax device holds)."""
+    return subprocess.run([SIM_WRITE, root, "--dc-release", region, what],
+                          capture_output=True, text=True)
+
+
 def read(root, path):
     with open(root + path) as f:
         return f.read().strip()

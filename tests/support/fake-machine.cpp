@@ -27,6 +27,13 @@ std::string hex(std::uint64_t value) {
     return buf;
 }
 
+// "%#llx", as the kernel prints extents: "0" for zero, "0x..." otherwise.
+std::string hex_alt(std::uint64_t value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(value));
+    return buf;
+}
+
 std::string hex_bare(std::uint64_t value, int width = 0) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%0*llx", width, static_cast<unsigned long long>(value));
@@ -172,6 +179,10 @@ void FakeMachine::add_region(const Region& region) {
 void FakeMachine::add_hmem(const Hmem& hmem) {
     hmem_.push_back(hmem);
 }
+void FakeMachine::add_dc_extent(const DcExtent& extent) {
+    dc_extents_.push_back(extent);
+}
+
 void FakeMachine::add_dax_device(const DaxDevice& dax) {
     dax_.push_back(dax);
 }
@@ -237,6 +248,8 @@ std::vector<FakeMachine::IomemLine> FakeMachine::iomem_lines() const {
             lines.push_back({h.start, h.start + h.size - 1, "hmem." + std::to_string(h.id), 3});
     for (const DaxDevice& d : dax_) {
         std::string name = "dax" + std::to_string(d.region) + "." + std::to_string(d.id);
+        if (d.size == 0)
+            continue;  // a seed: it requests nothing
         if (d.driver == "device_dax") {
             lines.push_back({d.start, d.start + d.size - 1, name, 5});
         } else if (d.driver == "kmem") {
@@ -299,12 +312,18 @@ struct Paths {
 
 }  // namespace
 
+bool is_dynamic_mode(const std::string& mode) {
+    return mode == "dynamic_ram_1" || mode == "dynamic_ram_a";
+}
+
 void FakeMachine::write(const std::string& dir) const {
     std::filesystem::create_directories(dir);
     TreeWriter w(dir);
     const bool v6_8 = at_least(kernel_, Kernel::V6_8);
     const bool v7_1 = at_least(kernel_, Kernel::V7_1);
     const std::string root = Paths::kRoot;
+    const bool dynamic_capacity = std::any_of(
+        memdevs_.begin(), memdevs_.end(), [](const Memdev& md) { return md.dynamic_ram_size > 0; });
 
     // --- proc
     w.file("proc/iomem", iomem());
@@ -497,6 +516,10 @@ void FakeMachine::write(const std::string& dir) const {
         w.attr(mem + "/payload_max", "2048");
         w.attr(mem + "/pmem/size", hex(md.pmem_size));
         w.attr(mem + "/ram/size", hex(md.ram_size));
+        if (md.dynamic_ram_size) {
+            w.attr(mem + "/dynamic_ram_1/size", hex(md.dynamic_ram_size));
+            w.attr(mem + "/dynamic_ram_1/qos_class", std::to_string(qos_class_.value_or(-1)));
+        }
         if (v6_8) {
             w.attr(mem + "/pmem/qos_class", "-1");
             w.attr(mem + "/ram/qos_class", std::to_string(qos_class_.value_or(-1)));
@@ -563,6 +586,8 @@ void FakeMachine::write(const std::string& dir) const {
             w.attr(d + "/create_pmem_region", next);
         if (win.cap_ram && v6_8)
             w.attr(d + "/create_ram_region", next);
+        if (win.cap_ram && dynamic_capacity)
+            w.attr(d + "/create_dynamic_ram_1_region", next);
         w.write_only(d + "/delete_region");
         if (v6_8)
             w.attr(d + "/qos_class", std::to_string(qos_class_.value_or(-1)));
@@ -610,7 +635,12 @@ void FakeMachine::write(const std::string& dir) const {
             decoder(ep, "cxl_decoder_endpoint");
             decoder_common(ep, start, r.size, ways, r.granularity, name);
             std::uint64_t dpa_size = r.size / std::max(ways, 1);
-            w.attr(ep + "/dpa_resource", r.mode == "pmem" ? hex(memdevs_[m].ram_size) : "0x0");
+            // The DPA layout is ram | pmem | dynamic_ram_1.
+            std::uint64_t dpa = r.mode == "pmem" ? memdevs_[m].ram_size
+                                : is_dynamic_mode(r.mode)
+                                    ? memdevs_[m].ram_size + memdevs_[m].pmem_size
+                                    : 0;
+            w.attr(ep + "/dpa_resource", hex(dpa));
             w.attr(ep + "/dpa_size", hex_padded(dpa_size));
             w.attr(ep + "/mode", r.mode);
             w.attr(d + "/target" + std::to_string(pos), ep_name);
@@ -633,6 +663,17 @@ void FakeMachine::write(const std::string& dir) const {
             std::string dr = d + "/dax_region" + std::to_string(r.id);
             cxl_device(dr, "cxl_dax_region", "cxl:t8",
                        r.dax_region == DaxRegionState::Bound ? "cxl_dax_region" : "");
+            // Extent devices have no bus and no class: only their attributes.
+            int n = 0;
+            for (const DcExtent& e : dc_extents_) {
+                if (e.region != r.id)
+                    continue;
+                std::string x = dr + "/extent" + std::to_string(r.id) + "." + std::to_string(n++);
+                w.attr(x + "/offset", hex_alt(e.offset));
+                w.attr(x + "/length", hex_alt(e.length));
+                if (!e.tag.empty())
+                    w.attr(x + "/uuid", e.tag);
+            }
         }
     }
     // Ports and endpoints that no region uses still show one idle decoder, as the captures do.
@@ -695,13 +736,16 @@ void FakeMachine::write(const std::string& dir) const {
         throw std::runtime_error("dax device of region" + std::to_string(id) +
                                  ", which the machine does not have");
     };
+    auto available = [](std::uint64_t size, std::uint64_t used) {
+        return size - std::min(size, used);
+    };
     auto write_dax_region = [&](const std::string& d, int id, std::uint64_t size,
                                 std::uint64_t used) {
         std::string a = d + "/dax_region";
         w.attr(a + "/id", std::to_string(id));
         w.attr(a + "/size", std::to_string(size));
         w.attr(a + "/align", std::to_string(2 * MiB));
-        w.attr(a + "/available_size", std::to_string(size - std::min(size, used)));
+        w.attr(a + "/available_size", std::to_string(available(size, used)));
         w.attr(a + "/seed", "");
         w.attr(a + "/create", "");
         w.write_only(a + "/delete");
@@ -713,14 +757,30 @@ void FakeMachine::write(const std::string& dir) const {
                 used += dev.size;
         return used;
     };
-    for (const Region& r : regions_)
-        if (r.dax_region != DaxRegionState::Absent)
-            write_dax_region(dax_region_dir(DaxParent::Cxl, r.id), r.id, r.size,
-                             used_by(DaxParent::Cxl, r.id));
+    for (const Region& r : regions_) {
+        if (r.dax_region == DaxRegionState::Absent)
+            continue;
+        // A Dynamic Capacity region has only what its extents brought: that, less what its dax
+        // devices hold, is available.
+        std::uint64_t extents = 0;
+        for (const DcExtent& e : dc_extents_)
+            if (e.region == r.id)
+                extents += e.length;
+        std::uint64_t used = used_by(DaxParent::Cxl, r.id);
+        if (is_dynamic_mode(r.mode))
+            used += r.size - std::min(r.size, extents);
+        write_dax_region(dax_region_dir(DaxParent::Cxl, r.id), r.id, r.size, used);
+    }
     for (const Hmem& h : hmem_)
         if (h.bound)
             write_dax_region(hmem_dir(h.id), h.id, h.size, used_by(DaxParent::Hmem, h.id));
 
+    auto dynamic_region = [&](int id) {
+        for (const Region& r : regions_)
+            if (r.id == id)
+                return is_dynamic_mode(r.mode);
+        return false;
+    };
     std::vector<const DaxDevice*> sorted_dax;
     for (const DaxDevice& dev : dax_)
         sorted_dax.push_back(&dev);
@@ -734,11 +794,22 @@ void FakeMachine::write(const std::string& dir) const {
         std::string minor = std::to_string(minor_index);
         w.attr(d + "/align", std::to_string(dev.align));
         w.attr(d + "/dev", std::to_string(kDaxMajor) + ":" + minor);
-        w.write_only(d + "/mapping");
-        w.attr(d + "/mapping0/start", hex(dev.start));
-        w.attr(d + "/mapping0/end", hex(dev.start + dev.size - 1));
-        w.attr(d + "/mapping0/page_offset", "0x0");
-        w.write_only(d + "/mapping0/uevent");
+        bool dynamic = dev.parent == DaxParent::Cxl && dynamic_region(dev.region);
+        // A Dynamic Capacity region hides the mapping attribute; a 0-size device has no range.
+        if (!dynamic)
+            w.write_only(d + "/mapping");
+        if (dev.size > 0) {
+            w.attr(d + "/mapping0/start", hex(dev.start));
+            w.attr(d + "/mapping0/end", hex(dev.start + dev.size - 1));
+            w.attr(d + "/mapping0/page_offset", "0x0");
+            w.write_only(d + "/mapping0/uevent");
+        }
+        if (dynamic) {
+            auto tag = dc_tags_.find({dev.region, dev.id});
+            w.attr(d + "/uuid", tag == dc_tags_.end() || tag->second.empty()
+                                    ? "00000000-0000-0000-0000-000000000000"
+                                    : tag->second);
+        }
         if (v6_8)
             w.attr(d + "/memmap_on_memory", dev.parent == DaxParent::Cxl ? "1" : "0");
         w.attr(d + "/modalias", "dax:t0");

@@ -44,6 +44,9 @@ struct Memdev {
     std::uint64_t pmem_size = 0;
     std::uint64_t serial = 0;
     int numa_node = -1;
+    // The Dynamic Capacity partition, memX/dynamic_ram_1 (EXPERIMENTAL, a posted kernel series):
+    // 0 for none. Its DPA follows ram and pmem.
+    std::uint64_t dynamic_ram_size = 0;
 };
 
 // The state of a CXL region's dax_regionZ child.
@@ -52,6 +55,10 @@ enum class DaxRegionState {
     Unbound,  // present, no driver (the kernel's silent dax_region conflict)
     Bound,    // bound to cxl_dax_region
 };
+
+// A region whose mode is this is a Dynamic Capacity region: its endpoint decoders map the memdevs'
+// dynamic_ram_1 partition, its dax region holds extents and starts with no available size.
+bool is_dynamic_mode(const std::string& mode);
 
 struct Region {
     int id = 0;                          // regionZ; also the id of its dax region
@@ -91,6 +98,14 @@ struct DaxDevice {
     std::string driver;  // "kmem", "device_dax" or "" (unbound)
 };
 
+// One extent of a Dynamic Capacity region: dax_regionZ/extentZ.N, N in the order added.
+struct DcExtent {
+    int region = 0;
+    std::uint64_t offset = 0;  // within the region
+    std::uint64_t length = 0;
+    std::string tag;  // "" untagged: no uuid attribute
+};
+
 // HMAT access class attributes of a memory target node.
 struct NodeAccess {
     int initiator = 0;
@@ -116,6 +131,11 @@ class FakeMachine {
     void add_region(const Region& region);
     void add_hmem(const Hmem& hmem);
     void add_dax_device(const DaxDevice& dax);
+    // Dynamic Capacity: an extent of a region whose mode is_dynamic_mode(); the tag the dax device
+    // daxR.I of such a region holds (its uuid reads the null UUID without one). A 0-size dax
+    // device of such a region (the seed) has no mapping.
+    void add_dc_extent(const DcExtent& extent);
+    void set_dc_tag(int region, int id, const std::string& tag) { dc_tags_[{region, id}] = tag; }
     void add_node(const Node& node);
 
     // Memory blocks covering [start, start + size), all in one state. `zones` is what valid_zones
@@ -187,6 +207,8 @@ class FakeMachine {
     std::vector<Region> regions_;
     std::vector<Hmem> hmem_;
     std::vector<DaxDevice> dax_;
+    std::vector<DcExtent> dc_extents_;
+    std::map<std::pair<int, int>, std::string> dc_tags_;  // by (region, id)
     std::vector<Node> nodes_;
     std::map<std::uint64_t, Block> blocks_;
     std::vector<FirmwareEntry> firmware_;

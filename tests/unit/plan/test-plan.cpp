@@ -573,6 +573,8 @@ Plan default_plan(const Tree& tree, bool only_unusable = false) {
 TEST(PlanTrees, VendorDefaultOnEveryTree) {
     const std::map<std::string, std::string> expected = {
         {"constructed/conflict-6x", ""},
+        // Dynamic Capacity with no capacity added: no range, nothing to do.
+        {"constructed/dcd", ""},
         // dax0.0 stays devdax; dax1.0 has no driver: bind and online it.
         {"constructed/devdax",
          "r2480000000\n  enable-dax dax1.0 system-ram\n  online-memory dax1.0 movable\n"},
@@ -632,6 +634,7 @@ TEST(PlanTrees, DefaultPolicyOnEveryTree) {
         // hmem holds region1's range (6.x); taking it for CXL means offlining first.
         {"constructed/conflict-6x",
          "r850000000\n  ! teardown-not-allowed\n  ! unbind-with-online-memory\n"},
+        {"constructed/dcd", ""},
         // dax0.0 is devdax (teardown to change), dax1.0 has no driver (bind and online).
         {"constructed/devdax",
          "r2080000000\n  ! teardown-not-allowed\n"

@@ -432,6 +432,8 @@ const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
     {"kernel-6.1/hmem-kmem-movable", {{"r40000000", true}}},
     // CXL and hmem both claim it, but hmem's memory is online: nothing to rescue.
     {"constructed/conflict-6x", {{"r850000000", true}}},
+    // Dynamic Capacity with no capacity added: no range yet.
+    {"constructed/dcd", {}},
     // The devdax range is in use; the other one's dax device has no driver.
     {"constructed/devdax", {{"r2080000000", true}, {"r2480000000", false}}},
     // hmem, online in ZONE_NORMAL.
@@ -461,6 +463,8 @@ const std::map<std::string, std::map<std::string, bool>> strict_converged = {
     {"kernel-6.1/hmem-kmem-movable", {{"r40000000", true}}},
     // CXL and hmem both claim it: a conflict srmd does not act on.
     {"constructed/conflict-6x", {{"r850000000", false}}},
+    // Dynamic Capacity with no capacity added: no range yet.
+    {"constructed/dcd", {}},
     {"constructed/devdax", {{"r2080000000", false}, {"r2480000000", false}}},
     {"constructed/hmem-only", {{"r2080000000", false}}},
     {"kernel-7.2/numa-kmem-movable", {{"r100000000", true}}},

@@ -161,3 +161,49 @@ TEST(FakeMachine, RegionFilesFollowTheKernelGeneration) {
     EXPECT_EQ(fs::canonical(fs::path(new_kernel.path()) / "sys/bus/cxl/devices/region1"),
               fs::canonical(new_region));
 }
+
+// Dynamic Capacity (EXPERIMENTAL, the posted series' layout): the partition after ram and pmem in
+// DPA, extents under the dax region ("%#llx", uuid only when tagged), available_size what no dax
+// device holds, a seed with no mapping and the null UUID, no mapping attribute.
+TEST(FakeMachine, DynamicCapacityRegion) {
+    FakeMachine m(Kernel::V7_1);
+    m.add_window({0x1050000000, 8 * GiB, true, false, false, {0}, 256});
+    int md = m.add_memdev({0, 2 * GiB, 0, 0x4d5, 0, 4 * GiB});
+    m.add_region({0,
+                  0,
+                  0x1050000000,
+                  4 * GiB,
+                  "dynamic_ram_1",
+                  true,
+                  true,
+                  false,
+                  {md},
+                  256,
+                  DaxRegionState::Bound});
+    m.add_dc_extent({0, 0, 2 * MiB, ""});
+    m.add_dc_extent({0, 0x10000000, 128 * MiB, "5be13bce-ae34-4a77-b6c3-16df975fcf1a"});
+    m.add_dax_device(
+        {DaxParent::Cxl, 0, 0, 0x1050000000 + 0x10000000, 128 * MiB, 1, 0, 2 * MiB, "device_dax"});
+    m.set_dc_tag(0, 0, "5be13bce-ae34-4a77-b6c3-16df975fcf1a");
+    m.add_dax_device({DaxParent::Cxl, 0, 1, 0x1050000000, 0, 1, 0, 2 * MiB, ""});
+    TempDir dir;
+    m.write(dir.path());
+
+    fs::path sys = fs::path(dir.path()) / "sys/bus/cxl/devices";
+    EXPECT_EQ(slurp(sys / "mem0/dynamic_ram_1/size"), "0x100000000\n");
+    EXPECT_EQ(slurp(sys / "decoder2.0/dpa_resource"), "0x80000000\n");
+    EXPECT_EQ(slurp(sys / "decoder2.0/mode"), "dynamic_ram_1\n");
+    EXPECT_EQ(slurp(sys / "decoder0.0/create_dynamic_ram_1_region"), "region1\n");  // the next
+    fs::path dax_region = sys / "region0/dax_region0";
+    EXPECT_EQ(slurp(dax_region / "extent0.0/offset"), "0\n");
+    EXPECT_EQ(slurp(dax_region / "extent0.0/length"), "0x200000\n");
+    EXPECT_FALSE(fs::exists(dax_region / "extent0.0/uuid"));
+    EXPECT_EQ(slurp(dax_region / "extent0.1/offset"), "0x10000000\n");
+    EXPECT_EQ(slurp(dax_region / "extent0.1/uuid"), "5be13bce-ae34-4a77-b6c3-16df975fcf1a\n");
+    EXPECT_EQ(slurp(dax_region / "dax_region/available_size"), std::to_string(2 * MiB) + "\n");
+    EXPECT_EQ(slurp(dax_region / "dax0.0/uuid"), "5be13bce-ae34-4a77-b6c3-16df975fcf1a\n");
+    EXPECT_TRUE(fs::exists(dax_region / "dax0.0/mapping0/start"));
+    EXPECT_FALSE(fs::exists(dax_region / "dax0.0/mapping"));
+    EXPECT_EQ(slurp(dax_region / "dax0.1/uuid"), "00000000-0000-0000-0000-000000000000\n");
+    EXPECT_FALSE(fs::exists(dax_region / "dax0.1/mapping0"));
+}
