@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/bus-command.hpp"
+#include "cli/dc-lines.hpp"
 #include "cli/performance-lines.hpp"
 #include "cli/ranges-table.hpp"
 #include "cli/terminal.hpp"
@@ -205,6 +206,7 @@ std::string range_details(const srmd::Json& range) {
                             "node " + field_text(d, "target_node"), blocks});
     }
     out += aligned_rows(dax_rows);
+    out += dc_lines(range);
 
     const auto& problems = array_field(range, "problems");
     out += "\nProblems:" + std::string(problems.empty() ? " none\n" : "\n");

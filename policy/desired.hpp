@@ -38,6 +38,8 @@ struct Desired {
         Mode mode = Mode::Ignore;
         std::optional<Zone> zone;
         bool allow_teardown = false;
+        // `when: unusable`: a device whose memory is in use as it is stays as it is.
+        bool only_unusable = false;
         std::string rule;
         std::optional<bool> memmap_on_memory;
     };

@@ -19,8 +19,8 @@ inline const std::vector<std::string> settings_keys = {"exclusive_onlining"};
 inline const std::vector<std::string> rule_keys = {
     "name", "match", "owner", "mode", "zone", "allow_teardown", "memmap_on_memory", "when"};
 inline const std::vector<std::string> match_keys = {
-    "start",  "address", "min_size",    "max_size",     "window",
-    "region", "serial",  "target_node", "kernel_owner", "soft_reserved"};
+    "start",  "address",     "min_size",     "max_size",      "window", "region",
+    "serial", "target_node", "kernel_owner", "soft_reserved", "tag"};
 
 inline const std::vector<std::string> owner_values = {"cxl", "hmem", "kernel"};
 inline const std::vector<std::string> mode_values = {"system-ram", "devdax", "offline", "ignore"};

@@ -55,6 +55,22 @@ std::optional<Desired> desired_for(const Policy& policy, const Range& range,
     desired.rule = rule.label();
     if (rule.mode == PolicyMode::SystemRam)
         desired.memmap_on_memory = rule.memmap_on_memory;
+    // Dynamic Capacity: each allocation by its own first matching rule (`tag`, policy.hpp).
+    for (const std::string& tag : dc_tags_of(range)) {
+        const PolicyRule* tag_rule = rule_for_tag(policy, range, snapshot, tag);
+        if (!tag_rule)
+            continue;
+        Desired::Tag wish;
+        wish.tag = tag;
+        wish.mode = desired_mode(tag_rule->mode);
+        wish.zone = desired_zone(*tag_rule);
+        wish.allow_teardown = tag_rule->allow_teardown;
+        wish.only_unusable = tag_rule->when == PolicyWhen::Unusable;
+        wish.rule = tag_rule->label();
+        if (tag_rule->mode == PolicyMode::SystemRam)
+            wish.memmap_on_memory = tag_rule->memmap_on_memory;
+        desired.dc_tags.push_back(std::move(wish));
+    }
     return desired;
 }
 

@@ -1,6 +1,7 @@
 #include "policy/policy-match.hpp"
 
 #include <fnmatch.h>
+#include "policy/policy-match-dc.hpp"
 
 #include <algorithm>
 
@@ -14,6 +15,13 @@ namespace {
 
 bool glob_matches(const std::string& pattern, const std::string& name) {
     return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+std::vector<std::string> tag_failure(const PolicyRule& rule, const std::string& tag) {
+    if (!rule.match.tag || tag_matches(*rule.match.tag, tag))
+        return {};
+    return {"tag: " + (tag.empty() ? std::string("untagged") : tag) + " does not match '" +
+            *rule.match.tag + "'"};
 }
 
 std::string join(const std::vector<std::string>& words, const char* separator = ", ") {
@@ -65,6 +73,20 @@ std::vector<std::string> match_failures(const PolicyRule& rule, const Range& ran
                                         const Snapshot& snapshot) {
     const RuleMatch& match = rule.match;
     std::vector<std::string> reasons;
+    if (match.tag) {
+        // At the range's level a tag matches when some allocation of the range has that tag.
+        std::vector<std::string> tags = dc_tags_of(range);
+        bool any = std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
+            return tag_matches(*match.tag, tag);
+        });
+        if (!range.dc)
+            reasons.push_back("tag: the range is not Dynamic Capacity");
+        else if (!any)
+            reasons.push_back(*match.tag == kUntagged
+                                  ? std::string("tag: the range has no untagged extent")
+                                  : "tag: no extent of the range has a tag matching '" +
+                                        *match.tag + "'");
+    }
     if (match.start && *match.start != range.start)
         reasons.push_back("start: the range starts at " + hex(range.start) + ", not " +
                           hex(*match.start));
@@ -136,6 +158,20 @@ std::vector<std::string> match_failures(const PolicyRule& rule, const Range& ran
     return reasons;
 }
 
+bool tag_matches(const std::string& pattern, const std::string& tag) {
+    if (pattern == kUntagged)
+        return tag.empty();
+    return !tag.empty() && glob_matches(pattern, tag);
+}
+
+const PolicyRule* rule_for_tag(const Policy& policy, const Range& range, const Snapshot& snapshot,
+                               const std::string& tag) {
+    for (const PolicyRule& rule : policy.rules)
+        if (tag_failure(rule, tag).empty() && match_failures(rule, range, snapshot).empty())
+            return &rule;
+    return nullptr;
+}
+
 PolicyMatch match_policy(const Policy& policy, const Range& range, const Snapshot& snapshot) {
     PolicyMatch result;
     for (const PolicyRule& rule : policy.rules) {
@@ -162,6 +198,10 @@ Owner wanted_owner(const PolicyRule& rule, const Range& range) {
 }
 
 std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRule& rule) {
+    if (range.dc)
+        return dc_convergence_gaps(range, [&rule](const std::string& tag) {
+            return !rule.match.tag || tag_matches(*rule.match.tag, tag) ? &rule : nullptr;
+        });
     std::vector<ConvergenceGap> gaps;
     if (rule.mode == PolicyMode::Ignore)
         return gaps;
@@ -266,6 +306,21 @@ bool converged(const Range& range, const PolicyRule& rule) {
     return convergence_gaps(range, rule).empty();
 }
 
+std::vector<ConvergenceGap> convergence_gaps(const Policy& policy, const Range& range,
+                                             const Snapshot& snapshot) {
+    PolicyMatch match = match_policy(policy, range, snapshot);
+    if (!match.rule)
+        return {};
+    if (!range.dc)
+        return convergence_gaps(range, *match.rule);
+    return dc_convergence_gaps(
+        range, [&](const std::string& tag) { return rule_for_tag(policy, range, snapshot, tag); });
+}
+
+bool converged(const Policy& policy, const Range& range, const Snapshot& snapshot) {
+    return convergence_gaps(policy, range, snapshot).empty();
+}
+
 std::vector<std::string> explain(const Policy& policy, const Range& range,
                                  const Snapshot& snapshot) {
     std::vector<std::string> lines;
@@ -318,11 +373,16 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
         wants += "; it acts only on memory that cannot be used as it is (when: unusable)";
     lines.push_back(wants);
 
-    if (rule.mode == PolicyMode::Ignore) {
+    if (range.dc) {
+        // What each allocation becomes, by its own rule (policy-match-dc.cpp).
+        std::vector<std::string> tag_lines = explain_dc_tags(policy, range, snapshot);
+        lines.insert(lines.end(), tag_lines.begin(), tag_lines.end());
+    } else if (rule.mode == PolicyMode::Ignore) {
         lines.push_back("converged: mode ignore, srmd leaves this range as it is");
         return lines;
     }
-    std::vector<ConvergenceGap> gaps = convergence_gaps(range, rule);
+    std::vector<ConvergenceGap> gaps =
+        range.dc ? convergence_gaps(policy, range, snapshot) : convergence_gaps(range, rule);
     if (gaps.empty() && rule.when == PolicyWhen::Unusable) {
         lines.push_back("converged: all of its memory is in use as it is (" +
                         std::string(to_string(range.mode)) +
@@ -334,19 +394,22 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
         return lines;
     }
     lines.push_back("not converged; what would have to change:");
-    bool blocked = false;
+    std::vector<std::string> blocking;  // the rules whose allow_teardown would unblock a gap
     for (const ConvergenceGap& gap : gaps) {
+        const PolicyRule& by = gap.rule ? *gap.rule : rule;
         std::string line = "  " + gap.message;
         if (gap.needs_teardown) {
-            line += rule.allow_teardown ? " (needs teardown, which the rule allows)"
-                                        : " (needs teardown, which the rule does not allow)";
-            blocked = blocked || !rule.allow_teardown;
+            line += by.allow_teardown ? " (needs teardown, which the rule allows)"
+                                      : " (needs teardown, which the rule does not allow)";
+            if (!by.allow_teardown &&
+                std::find(blocking.begin(), blocking.end(), by.name) == blocking.end())
+                blocking.push_back(by.name);
         }
         lines.push_back(line);
     }
-    if (blocked)
+    for (const std::string& name : blocking)
         lines.push_back("srmd will not do this on its own: set allow_teardown: true in rule '" +
-                        rule.name + "', or make the change by hand");
+                        name + "', or make the change by hand");
     return lines;
 }
 
@@ -370,7 +433,7 @@ void add_policy_to_ranges_json(Json& ranges_json, const std::vector<Range>& rang
     for (std::size_t i = 0; i < items.size() && i < ranges.size(); ++i) {
         PolicyMatch match = match_policy(policy, ranges[i], snapshot);
         items[i].set("policy", policy_to_json(match.rule));
-        items[i].set("converged", match.rule ? converged(ranges[i], *match.rule) : true);
+        items[i].set("converged", converged(policy, ranges[i], snapshot));
     }
 }
 

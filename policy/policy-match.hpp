@@ -39,11 +39,30 @@ struct ConvergenceGap {
     // Closing it takes memory offline, unbinds a driver or destroys a region: what
     // allow_teardown guards.
     bool needs_teardown = false;
+    // The rule the gap is measured against when it is not the range's (a DC range's tag); null
+    // for the range's own rule.
+    const PolicyRule* rule = nullptr;
 };
 
-// Empty when the range already is what the rule wants.
+// Empty when the range already is what the rule wants. A Dynamic Capacity range is measured per
+// tag, `rule` standing for every tag it matches (the overload below takes each tag's own rule).
 std::vector<ConvergenceGap> convergence_gaps(const Range& range, const PolicyRule& rule);
 bool converged(const Range& range, const PolicyRule& rule);
+
+// Dynamic Capacity (EXPERIMENTAL; policy-match-dc.cpp). Whether a rule's `tag` pattern matches an
+// allocation's tag ("" untagged; the pattern kUntagged matches exactly that).
+bool tag_matches(const std::string& pattern, const std::string& tag);
+// The distinct tags among a DC range's extents, by offset of their first extent; untagged extents
+// share "". Empty for other ranges.
+std::vector<std::string> dc_tags_of(const Range& range);
+// The first rule that matches `range` and its allocation tagged `tag`; null when none does.
+const PolicyRule* rule_for_tag(const Policy& policy, const Range& range, const Snapshot& snapshot,
+                               const std::string& tag);
+// What differs between `range` and what `policy` wants of it: for a DC range each tag against its
+// own rule, for any other range convergence_gaps of its rule. Empty when no rule matches.
+std::vector<ConvergenceGap> convergence_gaps(const Policy& policy, const Range& range,
+                                             const Snapshot& snapshot);
+bool converged(const Policy& policy, const Range& range, const Snapshot& snapshot);
 
 // `srmctl explain`: the range, each earlier rule and why it did not match, the rule that did and
 // what it wants, and what would have to change for the range to get there. One line per entry.

@@ -92,6 +92,11 @@ RuleMatch DocumentReader::read_match(const YamlNode& value) {
                                                         : Owner::None;
         } else if (name == "soft_reserved") {
             match.soft_reserved = read_bool(condition, condition_value);
+        } else if (name == "tag") {
+            match.tag = read_word(condition, condition_value,
+                                  "a Dynamic Capacity tag (UUID), a glob or 'untagged'");
+            if (match.tag && *match.tag != kUntagged)
+                match.tag = lower(*match.tag);  // srmd keeps tags lowercase (read/dcd-abi.hpp)
         }
     }
 

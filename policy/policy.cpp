@@ -4,7 +4,7 @@ namespace srmd {
 
 bool RuleMatch::unconditional() const {
     return !start && !address && !min_size && !max_size && !window && !region && !serials &&
-           !target_nodes && !kernel_owner && !soft_reserved;
+           !target_nodes && !kernel_owner && !soft_reserved && !tag;
 }
 
 std::string PolicyRule::label() const {

@@ -22,6 +22,9 @@ enum class PolicyZone { Movable, Normal, Auto };
 // cannot be used as it is (ownership/usable.hpp); usable memory then counts as converged.
 enum class PolicyWhen { Always, Unusable };
 
+// The `tag` match value for Dynamic Capacity extents without a tag.
+inline constexpr const char* kUntagged = "untagged";
+
 // Every condition a rule sets; a range matches when it meets all of them. An unset condition
 // matches every range.
 struct RuleMatch {
@@ -35,6 +38,10 @@ struct RuleMatch {
     std::optional<std::vector<int>> target_nodes;       // any dax device of the range
     std::optional<Owner> kernel_owner;
     std::optional<bool> soft_reserved;
+    // Dynamic Capacity (EXPERIMENTAL): fnmatch glob on an allocation's tag, or kUntagged. A rule
+    // with a tag matches only DC ranges (Range::dc), and within them only the allocations whose
+    // tag matches; a rule without one matches every allocation of a range it matches.
+    std::optional<std::string> tag;
 
     // No condition at all: the rule matches every range.
     bool unconditional() const;

@@ -75,6 +75,7 @@ std::string match_key(const RuleMatch& match) {
     number('M', match.max_size);
     text('w', match.window);
     text('r', match.region);
+    text('g', match.tag);
     list('S', match.serials);
     list('t', match.target_nodes);
     key += 'k';
@@ -199,6 +200,13 @@ bool match_implies(const RuleMatch& later, const RuleMatch& earlier) {
         return false;
     if (earlier.soft_reserved && later.soft_reserved != earlier.soft_reserved)
         return false;
+    if (earlier.tag) {
+        if (!later.tag)
+            return false;
+        bool untagged = *earlier.tag == kUntagged || *later.tag == kUntagged;
+        if (untagged ? *later.tag != *earlier.tag : !glob_implies(*later.tag, *earlier.tag))
+            return false;
+    }
     return true;
 }
 

@@ -59,4 +59,13 @@ void attach_kernel_log(const Snapshot& snapshot, const RangeParts& parts, Range&
 // tier-shared-with-dram problem (ownership-performance.cpp). Needs the range's dax facts.
 void attach_performance(const Snapshot& snapshot, const RangeParts& parts, Range& range);
 
+// Dynamic Capacity (ownership-dc.cpp). A DC region with an address is a Range of its own.
+bool is_dc_region(const CxlRegion& region);
+// The range's RangeDc: extents by offset with the device of `dax_in` holding each, the seed, the
+// available size and the region's pending release requests.
+RangeDc dc_facts(const Snapshot& snapshot, const CxlRegion& region,
+                 const std::vector<const DaxFacts*>& dax_in);
+// dc-extent-unused and dc-release-pending, from range.dc.
+void add_dc_problems(Range& range);
+
 }  // namespace srmd

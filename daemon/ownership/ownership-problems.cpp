@@ -51,6 +51,14 @@ class ProblemFinder {
         : snapshot_(snapshot), parts_(parts) {}
 
     void add_all(Range& range) {
+        if (range.dc) {
+            // Its memory is its extents: an empty seed, or no device yet, is how it starts.
+            add_incomplete_blocks(range);
+            add_left_online(range);
+            add_unaligned(range);
+            add_dc_problems(range);
+            return;
+        }
         add_conflicts(range);
         add_incomplete_blocks(range);
         add_partial_coverage(range);

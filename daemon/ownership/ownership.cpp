@@ -172,6 +172,26 @@ std::vector<Span> split_at_windows(const std::vector<Span>& spans,
     return out;
 }
 
+// What is left of `spans` outside every one of `holes`.
+std::vector<Span> cut_out(const std::vector<Span>& spans, const std::vector<Span>& holes) {
+    std::vector<Span> out = spans;
+    for (Span hole : holes) {
+        std::vector<Span> next;
+        for (Span span : out) {
+            if (!overlaps(span, hole)) {
+                next.push_back(span);
+                continue;
+            }
+            if (span.start < hole.start)
+                next.push_back({span.start, hole.start});
+            if (hole.end < span.end)
+                next.push_back({hole.end, span.end});
+        }
+        out = std::move(next);
+    }
+    return out;
+}
+
 std::string range_id(std::uint64_t start) {
     char buffer[24];
     std::snprintf(buffer, sizeof buffer, "r%llx", static_cast<unsigned long long>(start));
@@ -186,19 +206,7 @@ class RangeBuilder {
         : snapshot_(snapshot), evidence_(evidence), dax_(dax) {}
 
     Range build(Span span) {
-        parts_ = RangeParts{};
-        parts_.span = span;
-
-        Range range;
-        range.id = range_id(span.start);
-        range.start = span.start;
-        range.size = span.end - span.start;
-        for (const CxlWindow& window : snapshot_.windows) {
-            if (span.start >= window.start && span.start - window.start < window.size) {
-                range.window = window.name;
-                break;
-            }
-        }
+        Range range = begin(span);
         for (Span sr : evidence_.soft_reserved)
             if (overlaps(sr, span))
                 range.soft_reserved = true;
@@ -215,7 +223,49 @@ class RangeBuilder {
         return range;
     }
 
+    // A Dynamic Capacity region's Range: the region's span, CXL's by definition (its cxl driver
+    // holds the extents), its dax devices those with capacity; the 0-size seed is in range.dc.
+    Range build_dc(const CxlRegion& region) {
+        Range range = begin(span_from_size(*region.start, region.size));
+        find_claimants(range);
+        range.kernel_owner = Owner::Cxl;
+        for (const DaxFacts& facts : dax_) {
+            const DaxDevice& device = *facts.device;
+            if (device.parent_kind != DaxParentKind::Cxl || device.parent != region.name ||
+                device.size == 0)
+                continue;
+            parts_.dax_in.push_back(&facts);
+            range.dax.push_back(
+                {device.name, device.driver, device.size, device.target_node, facts.memory});
+        }
+        range.owner = Owner::Cxl;
+        range.mode = mode(range);
+        range.dc = dc_facts(snapshot_, region, parts_.dax_in);
+
+        add_problems(snapshot_, parts_, range);
+        attach_performance(snapshot_, parts_, range);
+        attach_kernel_log(snapshot_, parts_, range);
+        return range;
+    }
+
   private:
+    Range begin(Span span) {
+        parts_ = RangeParts{};
+        parts_.span = span;
+
+        Range range;
+        range.id = range_id(span.start);
+        range.start = span.start;
+        range.size = span.end - span.start;
+        for (const CxlWindow& window : snapshot_.windows) {
+            if (span.start >= window.start && span.start - window.start < window.size) {
+                range.window = window.name;
+                break;
+            }
+        }
+        return range;
+    }
+
     void find_claimants(Range& range) {
         for (const CxlRegion& region : snapshot_.regions) {
             if (!region.start || region.size == 0)
@@ -338,13 +388,24 @@ std::vector<Range> compute_ranges(const Snapshot& snapshot) {
     std::vector<Span> spans = evidence.soft_reserved;
     spans.insert(spans.end(), evidence.regions.begin(), evidence.regions.end());
     spans = split_at_windows(merge(std::move(spans)), snapshot.windows);
+    // A Dynamic Capacity region is one Range of its own, whatever else marks its addresses.
+    std::vector<Span> dc_spans;
+    for (const CxlRegion& region : snapshot.regions)
+        if (is_dc_region(region))
+            dc_spans.push_back(span_from_size(*region.start, region.size));
+    spans = cut_out(spans, dc_spans);
 
     std::vector<DaxFacts> dax = gather_dax(snapshot);
     RangeBuilder builder(snapshot, evidence, dax);
     std::vector<Range> ranges;
-    ranges.reserve(spans.size());
+    ranges.reserve(spans.size() + dc_spans.size());
     for (Span span : spans)
         ranges.push_back(builder.build(span));
+    for (const CxlRegion& region : snapshot.regions)
+        if (is_dc_region(region))
+            ranges.push_back(builder.build_dc(region));
+    std::stable_sort(ranges.begin(), ranges.end(),
+                     [](const Range& a, const Range& b) { return a.start < b.start; });
     return ranges;
 }
 

@@ -155,6 +155,8 @@ void plan_bring_up(const RangeFacts& facts, RangeIntent& intent) {
 }  // namespace
 
 bool converged(const RangeFacts& facts) {
+    if (facts.range.dc)
+        return dc_converged(facts);
     const Desired& desired = facts.desired;
     if (desired.mode == Desired::Mode::Ignore)
         return true;

@@ -32,6 +32,13 @@ struct RangeFacts {
 struct Intent {
     Step step;
     int group = 0;
+    // Dynamic Capacity: the device asked for its capacity back (plan-dc.cpp). Such a step is not
+    // the policy's teardown, so allow_teardown does not gate it; every safety rule still does.
+    bool device_release = false;
+    // The rule the step's teardown is judged against when it is not the range's own (a DC tag's
+    // rule, Desired::Tag); nullopt: facts.desired.
+    std::optional<bool> allow_teardown = std::nullopt;
+    std::string rule = {};
 };
 
 struct RangeIntent {
@@ -101,6 +108,15 @@ void plan_release_devices(const RangeFacts& facts, const std::string& parent,
                           const std::string& why, int group, RangeIntent& intent);
 // Every hmem device that holds something in the range.
 std::vector<const HmemDevice*> hmem_holders(const RangeFacts& facts);
+
+// --- plan-dc.cpp --------------------------------------------------------------------------------
+
+// A Dynamic Capacity range (Range::dc), by Desired::dc_tags: the releases the device asked for
+// first, then one claim of unclaimed capacity (each claim takes the region's seed), then the mode
+// of every claimed device by its tag's rule.
+void plan_dc(const RangeFacts& facts, RangeIntent& intent);
+// Whether plan_dc has nothing to do or say for the range.
+bool dc_converged(const RangeFacts& facts);
 
 // --- plan-create.cpp ----------------------------------------------------------------------------
 

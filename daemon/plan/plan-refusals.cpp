@@ -47,15 +47,22 @@ class SafetyCheck {
     }
 
     // Why `step` may not be done now, or nullopt when it may.
-    std::optional<Problem> refusal(const Step& step) const {
+    std::optional<Problem> refusal(const Intent& intent) const {
+        const Step& step = intent.step;
         std::optional<Problem> unsafe = unsafe_reason(step);
         if (unsafe)
             return unsafe;
-        if (is_teardown(step) && !facts_.desired.allow_teardown)
+        // What the device itself asks for (a Dynamic Capacity release) is not the policy's
+        // teardown: only the safety rules above decide about it.
+        if (intent.device_release)
+            return std::nullopt;
+        bool allowed = intent.allow_teardown.value_or(facts_.desired.allow_teardown);
+        std::string rule =
+            intent.allow_teardown ? "rule " + intent.rule : rule_words(facts_.desired);
+        if (is_teardown(step) && !allowed)
             return Problem{"teardown-not-allowed",
                            "srmd would have to " + describe(step) + ", which " +
-                               teardown_words(step) + ": that is teardown, and " +
-                               rule_words(facts_.desired) +
+                               teardown_words(step) + ": that is teardown, and " + rule +
                                " does not allow it (set allow_teardown: true in it to let srmd "
                                "do this)",
                            RangeStatus::Ok};
@@ -460,7 +467,7 @@ RangePlan vet(const RangeFacts& facts, const RangeIntent& intent) {
     std::vector<int> groups;  // of the accepted steps
     for (std::size_t i = 0; i < intent.steps.size(); ++i) {
         const Intent& next = intent.steps[i];
-        std::optional<Problem> refusal = check.refusal(next.step);
+        std::optional<Problem> refusal = check.refusal(next);
         if (!refusal) {
             check.apply(next.step);
             plan.steps.push_back(next.step);

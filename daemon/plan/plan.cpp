@@ -148,7 +148,22 @@ Plan make_plan(const Snapshot& snapshot, const std::vector<Range>& ranges,
                                     " ranges");
     Plan plan;
     for (std::size_t i = 0; i < ranges.size(); ++i) {
-        if (!desired[i] || desired[i]->mode == Desired::Mode::Ignore)
+        if (!desired[i])
+            continue;
+        if (ranges[i].dc) {
+            // Dynamic Capacity: each allocation by its tag's wish, whatever the range's own mode
+            // (plan-dc.cpp); the region's driver holds it, so the owner is CXL.
+            RangeFacts facts{snapshot, ranges[i], *desired[i], Owner::Cxl};
+            if (converged(facts))
+                continue;
+            RangeIntent intent;
+            plan_dc(facts, intent);
+            RangePlan range_plan = vet(facts, intent);
+            if (!range_plan.steps.empty() || !range_plan.problems.empty())
+                plan.ranges.push_back(std::move(range_plan));
+            continue;
+        }
+        if (desired[i]->mode == Desired::Mode::Ignore)
             continue;
         // A rule that names no owner for a range the kernel gives to nobody leaves it with
         // whoever holds it now.

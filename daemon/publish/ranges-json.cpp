@@ -223,6 +223,39 @@ Json list_to_json(const std::vector<T>& items, F convert) {
     return out;
 }
 
+// Dynamic Capacity (EXPERIMENTAL): the extents of a DC range, who holds each, and the releases the
+// device asked for. Tags and devices are null when there is none.
+Json dc_extent_to_json(const RangeDcExtent& extent) {
+    Json::Object o;
+    o.emplace_back("name", extent.name);
+    o.emplace_back("offset", extent.offset);
+    o.emplace_back("length", extent.length);
+    o.emplace_back("tag", text_or_null(extent.tag));
+    o.emplace_back("device", text_or_null(extent.device));
+    o.emplace_back("release_requested", extent.release_requested);
+    return Json(std::move(o));
+}
+
+Json dc_release_to_json(const DcReleaseRequest& request) {
+    Json::Object o;
+    o.emplace_back("offset", request.offset);
+    o.emplace_back("length", request.length);
+    o.emplace_back("tag", text_or_null(request.tag));
+    o.emplace_back("since", request.since);
+    return Json(std::move(o));
+}
+
+Json dc_to_json(const RangeDc& dc) {
+    Json::Object o;
+    o.emplace_back("region", dc.region);
+    o.emplace_back("dax_region", text_or_null(dc.dax_region));
+    o.emplace_back("seed", text_or_null(dc.seed));
+    o.emplace_back("available_size", dc.available_size);
+    o.emplace_back("extents", list_to_json(dc.extents, dc_extent_to_json));
+    o.emplace_back("release_requests", list_to_json(dc.release_requests, dc_release_to_json));
+    return Json(std::move(o));
+}
+
 }  // namespace
 
 Json range_to_json(const Range& range) {
@@ -241,6 +274,9 @@ Json range_to_json(const Range& range) {
     o.emplace_back("problems", list_to_json(range.problems, problem_to_json));
     o.emplace_back("kernel_log", list_to_json(range.kernel_log, kernel_line_to_json));
     o.emplace_back("performance", performance_to_json(range.performance));
+    // Only on Dynamic Capacity ranges: every other range's JSON is as it always was.
+    if (range.dc)
+        o.emplace_back("dc", dc_to_json(*range.dc));
     return Json(std::move(o));
 }
 

@@ -161,7 +161,7 @@ TEST(PolicyLoad, UnknownKeysAtEveryLevel) {
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    match:\n      adress: 5\n")),
               "p.yaml:6:7: error: unknown key 'adress' in match (did you mean 'address'?); "
               "expected start, address, min_size, max_size, window, region, serial, "
-              "target_node, kernel_owner or soft_reserved");
+              "target_node, kernel_owner, soft_reserved or tag");
     // A condition beside the rule's settings, and a setting under match.
     EXPECT_EQ(only_diagnostic(rule_file("    mode: ignore\n    window: decoder0.0\n")),
               "p.yaml:5:5: error: unknown key 'window' in a rule: 'window' is a condition and "
