@@ -806,6 +806,10 @@ class Replay {
 bool looks_converged(const Snapshot& s, const Range& range, const Desired& d) {
     if (d.mode == Desired::Mode::Ignore)
         return true;
+    // A Dynamic Capacity range is decided per allocation (plan-dc.cpp): with no wish for any tag
+    // srmd leaves it as it is.
+    if (range.dc && d.dc_tags.empty())
+        return true;
     Owner owner = d.owner == Owner::None ? range.owner : d.owner;
     if (d.mode == Desired::Mode::Offline) {
         for (const RangeDax& dax : range.dax)

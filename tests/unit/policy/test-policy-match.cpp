@@ -433,7 +433,8 @@ const std::map<std::string, std::map<std::string, bool>> vendor_converged = {
     // CXL and hmem both claim it, but hmem's memory is online: nothing to rescue.
     {"constructed/conflict-6x", {{"r850000000", true}}},
     // Dynamic Capacity with no capacity added: no range yet.
-    {"constructed/dcd", {}},
+    // A Dynamic Capacity region with no extents yet: nothing to place.
+    {"constructed/dcd", {{"r1050000000", true}}},
     // The devdax range is in use; the other one's dax device has no driver.
     {"constructed/devdax", {{"r2080000000", true}, {"r2480000000", false}}},
     // hmem, online in ZONE_NORMAL.
@@ -464,7 +465,7 @@ const std::map<std::string, std::map<std::string, bool>> strict_converged = {
     // CXL and hmem both claim it: a conflict srmd does not act on.
     {"constructed/conflict-6x", {{"r850000000", false}}},
     // Dynamic Capacity with no capacity added: no range yet.
-    {"constructed/dcd", {}},
+    {"constructed/dcd", {{"r1050000000", true}}},
     {"constructed/devdax", {{"r2080000000", false}, {"r2480000000", false}}},
     {"constructed/hmem-only", {{"r2080000000", false}}},
     {"kernel-7.2/numa-kmem-movable", {{"r100000000", true}}},
