@@ -1,5 +1,7 @@
 #include "act/step-checks.hpp"
 
+#include "read/dcd-abi.hpp"
+
 namespace srmd {
 
 namespace {
@@ -178,6 +180,27 @@ Check verify(const Step& step, const Snapshot& s) {
                 return pass();
         }
     }
+    if (step.action == Action::ClaimDcCapacity) {
+        // The seed now holds the tag's capacity (read/dcd-abi.hpp): a size, and the tag.
+        const DaxDevice* dax = find_dax(s, t);
+        if (!dax)
+            return fail_check("/sys/bus/dax/devices/" + t, t + " is gone");
+        if (dax->size == 0)
+            return fail_check(dax->path + "/size", t + " claimed no capacity");
+        const std::string want = step.dc_tag.value_or("");
+        if (dax->dc_tag.value_or("") != want)
+            return fail_check(dax->path + "/" + std::string(dcd_abi::kDaxTag),
+                              t + " holds capacity tagged '" + dax->dc_tag.value_or("") +
+                                  "', not '" + want + "'");
+        return pass();
+    }
+    if (step.action == Action::DestroyDax) {
+        // Deleted, or (the region's first device, which the kernel keeps) back to size 0.
+        const DaxDevice* dax = find_dax(s, t);
+        if (dax && dax->size > 0)
+            return fail_check(dax->path + "/size", t + " still holds its capacity");
+        return pass();
+    }
     if (step.action == Action::CreateRegion) {
         if (!step.create)
             return fail_check("/sys/bus/cxl/devices/" + t, "create-region step without a spec");
@@ -242,6 +265,17 @@ std::optional<Check> refusal(const Step& step, const Snapshot& s) {
                 return std::nullopt;  // nothing is unbound
             return online_in({step.target});
         }
+        case Action::DestroyDax: {
+            // Giving capacity back takes it from whoever maps it: never online memory, never a
+            // bound device.
+            if (std::optional<Check> online = online_in({step.target}))
+                return online;
+            const DaxDevice* dax = find_dax(s, step.target);
+            if (dax && !dax->driver.empty())
+                return fail_check(dax->path + "/driver", "refused: " + step.target +
+                                                             " is bound to " + dax->driver);
+            return std::nullopt;
+        }
         case Action::DisableRegion:
             return online_in(dax_devices_of(s, DaxParentKind::Cxl, step.target));
         case Action::ReleaseHmem:
@@ -290,6 +324,12 @@ std::string target_state(const Step& step, const Snapshot& s) {
             return "absent";
         return std::string(region->enabled ? "enabled " : "disabled ") +
                (region->committed ? "committed " : "reset ") + region->dax_region;
+    }
+    if (step.action == Action::ClaimDcCapacity || step.action == Action::DestroyDax) {
+        const DaxDevice* dax = find_dax(s, t);
+        if (!dax)
+            return "absent";
+        return dax->driver + " " + std::to_string(dax->size) + " " + dax->dc_tag.value_or("");
     }
     const HmemDevice* hmem = s.hmem_device(t);
     if (!hmem)
