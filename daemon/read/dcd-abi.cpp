@@ -146,7 +146,9 @@ std::optional<DcTraceEvent> parse_trace_line(std::string_view line) {
         } else if (key == "length") {
             length = parse_hex_field(value);
             bad |= !length;
-        } else if (key == "tag") {  // not uuid: the common header's record type has that name
+        } else if (key == "tag" || (key == "uuid" && type)) {
+            // The series' notes also name the field uuid; the common header before event_type
+            // prints the record type's uuid, which is not the tag.
             event.tag = normal_tag(value);
         }
     });

@@ -2,6 +2,7 @@
 // from its dax region's extentZ.N children, and the tag each dax device of such a region holds.
 // Regions of any other mode, and their dax devices, read nothing here.
 #include <algorithm>
+#include <optional>
 
 #include "read/dcd-abi.hpp"
 #include "read/root-reader.hpp"
@@ -25,15 +26,20 @@ bool is_extent_name(std::string_view name) {
            digits(rest.substr(dot + 1));
 }
 
-DcExtent read_extent(const RootReader& reader, const std::string& dir, std::string name) {
+// nullopt when the extent went away while it was being read (a release): the kernel removes the
+// device with its files.
+std::optional<DcExtent> read_extent(const RootReader& reader, const std::string& dir,
+                                    std::string name) {
     DcExtent extent;
     extent.name = std::move(name);
     extent.path = dir + "/" + extent.name;
     auto attr = [&](std::string_view file) { return extent.path + "/" + std::string(file); };
-    extent.offset = parse_hex(reader.read_attr(attr(dcd_abi::kExtentOffset)),
-                              reader.host_path(attr(dcd_abi::kExtentOffset)));
-    extent.length = parse_hex(reader.read_attr(attr(dcd_abi::kExtentLength)),
-                              reader.host_path(attr(dcd_abi::kExtentLength)));
+    std::optional<std::string> offset = reader.read_attr_optional(attr(dcd_abi::kExtentOffset));
+    std::optional<std::string> length = reader.read_attr_optional(attr(dcd_abi::kExtentLength));
+    if (!offset || !length)
+        return std::nullopt;
+    extent.offset = parse_hex(*offset, reader.host_path(attr(dcd_abi::kExtentOffset)));
+    extent.length = parse_hex(*length, reader.host_path(attr(dcd_abi::kExtentLength)));
     // The kernel hides the attribute of an untagged extent.
     std::optional<std::string> tag = reader.read_attr_optional(attr(dcd_abi::kExtentTag));
     if (!tag)
@@ -58,7 +64,8 @@ void read_dc_extents(const RootReader& reader, CxlRegion& region) {
         return na != nb ? na < nb : a < b;
     });
     for (std::string& name : names)
-        region.extents.push_back(read_extent(reader, dir, std::move(name)));
+        if (std::optional<DcExtent> extent = read_extent(reader, dir, std::move(name)))
+            region.extents.push_back(std::move(*extent));
 }
 
 void read_dc_tags(const RootReader& reader, Snapshot& snapshot) {

@@ -75,10 +75,14 @@ bool SimulatedKernel::Session::apply_dcd(const std::string& path, const std::str
         // "/sys/bus/dax/devices/daxX.Y/../dax_region/delete", as the actuator writes it, or the
         // dax region's own path.
         std::string region_dir = dir_name_of(dir_name_of(path));
-        if (base_name_of(region_dir) == "..")
-            region_dir = dir_name_of(reader_.canonical(dir_name_of(region_dir)));
-        else
-            region_dir = reader_.canonical(region_dir);
+        bool up = base_name_of(region_dir) == "..";
+        if (up)
+            region_dir = dir_name_of(region_dir);
+        if (!reader_.exists(region_dir))
+            fail(ENOENT, path, "no such file");
+        region_dir = reader_.canonical(region_dir);
+        if (up)
+            region_dir = dir_name_of(region_dir);
         Snapshot s = snapshot();
         for (const CxlRegion& region : s.regions)
             if (region.dynamic && !region.dax_region.empty() &&

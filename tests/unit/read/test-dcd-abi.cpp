@@ -91,6 +91,23 @@ TEST(DcdAbi, AbsentTagIsUntagged) {
     EXPECT_EQ(event->tag, "");
 }
 
+// The tag printed as uuid= after event_type (a spelling the series' notes use); the common
+// header's uuid= (the record type) before it is not the tag.
+TEST(DcdAbi, TagSpelledUuidAfterTheEventType) {
+    std::optional<DcTraceEvent> event = parse_trace_line(
+        "cxl_dynamic_capacity: memdev=mem0 uuid=ca95afa7-f183-4018-8c2f-95268e101a2a : "
+        "event_type='Release capacity' dpa_start=200000 length=200000 uuid=" +
+        kTag + " sh_extent_seq=0");
+    ASSERT_TRUE(event);
+    EXPECT_EQ(event->tag, kTag);
+    EXPECT_EQ(event->dpa, 0x200000u);
+    std::optional<DcTraceEvent> untagged = parse_trace_line(
+        "cxl_dynamic_capacity: memdev=mem0 uuid=ca95afa7-f183-4018-8c2f-95268e101a2a : "
+        "event_type='Release capacity' starting_dpa=200000 length=200000");
+    ASSERT_TRUE(untagged);
+    EXPECT_EQ(untagged->tag, "");
+}
+
 TEST(DcdAbi, OtherLinesAreNotEvents) {
     EXPECT_FALSE(parse_trace_line(""));
     EXPECT_FALSE(parse_trace_line("CPU:1 [LOST 12 EVENTS]"));

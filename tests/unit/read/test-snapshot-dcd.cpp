@@ -111,6 +111,17 @@ TEST(SnapshotDcd, ExtentsByNumberWithTheirTags) {
     EXPECT_EQ(region->extents[4].tag, kTag);
 }
 
+// An extent the kernel is removing (a release) while it is listed: left out, no error.
+TEST(SnapshotDcd, AnExtentGoingAwayIsLeftOut) {
+    TreeCopy tree(fixture("constructed/dcd"));
+    add_extent(tree.path(), "extent0.0", "0", "0x200000");
+    add_extent(tree.path(), "extent0.1", "0x200000", "0x200000");
+    fs::remove(tree.path() + kDaxRegion + "/extent0.0/length");
+    Snapshot s = read(tree.path());
+    ASSERT_EQ(s.regions[0].extents.size(), 1u);
+    EXPECT_EQ(s.regions[0].extents[0].name, "extent0.1");
+}
+
 TEST(SnapshotDcd, DaxDeviceTags) {
     TreeCopy tree(fixture("constructed/dcd"));
     write_file(tree.path() + kSeed + "/uuid", "5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A\n");

@@ -180,6 +180,13 @@ TEST_F(SimDcd, ClaimRefusals) {
     WorkerReport holds = kernel.write("/sys/bus/dax/devices/dax0.0/uuid", kTag);
     EXPECT_EQ(holds.error, EBUSY);
 
+    // A delete through a device that is not there, or naming one not in the region.
+    EXPECT_EQ(kernel.write("/sys/bus/dax/devices/dax0.9/../dax_region/delete", "dax0.9").error,
+              ENOENT);
+    EXPECT_EQ(kernel.write(kDaxRegion + "/dax_region/delete", "dax0.9").error, ENXIO);
+    // Nor one that holds capacity.
+    EXPECT_EQ(kernel.write(kDaxRegion + "/dax_region/delete", "dax0.0").error, EBUSY);
+
     // Size changes only by a claim.
     WorkerReport grow = kernel.write("/sys/bus/dax/devices/dax0.1/size", "2097152");
     EXPECT_EQ(grow.error, EOPNOTSUPP);
