@@ -34,6 +34,25 @@ std::int64_t unix_seconds() {
         .count();
 }
 
+// Plan-and-carry-out rounds of one pass at most: each round after the first follows a round that
+// claimed Dynamic Capacity, so this bounds the allocations one pass places.
+constexpr int kMaxPlanRounds = 32;
+
+bool claimed_capacity(const Execution& execution) {
+    return std::any_of(execution.applied.begin(), execution.applied.end(), [](const AppliedStep& a) {
+        return a.step.action == Action::ClaimDcCapacity && !a.rollback &&
+               a.result == AppliedStep::Result::Ok;
+    });
+}
+
+void append_execution(Execution& into, Execution round) {
+    into.applied.insert(into.applied.end(), std::make_move_iterator(round.applied.begin()),
+                        std::make_move_iterator(round.applied.end()));
+    into.ranges.insert(into.ranges.end(), std::make_move_iterator(round.ranges.begin()),
+                       std::make_move_iterator(round.ranges.end()));
+    into.stopped = into.stopped || round.stopped;
+}
+
 std::int64_t unix_micros() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -330,53 +349,71 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
     if (snapshot_) {
         std::vector<Range> ranges = compute_ranges(*snapshot_);
         note_outside_changes(ranges);
-        Plan plan = plan_for(*snapshot_, ranges);
-        if (!pass_options.retry_now)
-            hold_for_other_hand(plan);
-
-        // Which steps may run now: ranges left out by `only` and ranges waiting for their retry
-        // time are held back; a range that needs nothing any more forgets its failures.
-        std::map<std::string, RetryRecord> records;
-        for (const auto& [id, record] : state_.ranges)
-            records[id] = RetryRecord{record.failures, record.retry_after};
-        GatedPlan gated = gate_plan(std::move(plan), records,
-                                    GateOptions{unix_seconds(), only, pass_options.retry_now});
-        plan = std::move(gated.plan);
-        summary.waiting = static_cast<int>(gated.waiting.size());
-        for (const std::string& id : gated.reset) {
-            state_.ranges[id].failures = 0;
-            state_.ranges[id].retry_after = 0;
-        }
-
+        Plan plan;       // every round's steps, for the summary
+        Plan last_plan;  // the last round's: its refusals are what still holds
         Execution execution;
-        if (settings_.act && !plan.empty()) {
-            ExecuteOptions options;
-            options.backoff = settings_.backoff;
-            options.previous_failures = std::move(gated.previous_failures);
-            options.before_step = [this](const Step& step, bool rollback) {
-                record_step(step, rollback);
-            };
-            options.should_stop = pass_options.should_stop;
-            last_step_.reset();
-            Observe observe = [this]() -> Snapshot {
-                if (!last_step_)
-                    return *snapshot_;
-                Changes after = changes_for_step(*last_step_, *snapshot_);
-                snapshot_ = refresh_snapshot(*snapshot_, reader_, after);
-                return *snapshot_;
-            };
-            try {
-                execution = execute_plan(plan, actuator_, observe, options);
-            } catch (const std::exception& e) {
-                // execute_plan reports failures as results; this is a bug or an allocation
-                // failure, and the picture of the machine can no longer be trusted.
-                summary.error = std::string("the plan could not be carried out: ") + e.what();
-                log_error(summary.error);
-                snapshot_.reset();
+        // A Dynamic Capacity claim makes the dax device the next steps are for, so the planner
+        // sees them only once it exists. The pass plans again on what its claims left, so that
+        // extents that arrived together are placed (claimed, bound, onlined) within this pass.
+        for (int round = 0; round < kMaxPlanRounds; ++round) {
+            if (round > 0)
+                ranges = compute_ranges(*snapshot_);
+            Plan round_plan = plan_for(*snapshot_, ranges);
+            if (!pass_options.retry_now)
+                hold_for_other_hand(round_plan);
+
+            // Which steps may run now: ranges left out by `only` and ranges waiting for their
+            // retry time are held back; a range that needs nothing any more forgets its failures.
+            std::map<std::string, RetryRecord> records;
+            for (const auto& [id, record] : state_.ranges)
+                records[id] = RetryRecord{record.failures, record.retry_after};
+            GatedPlan gated = gate_plan(std::move(round_plan), records,
+                                        GateOptions{unix_seconds(), only, pass_options.retry_now});
+            round_plan = std::move(gated.plan);
+            summary.waiting = static_cast<int>(gated.waiting.size());
+            for (const std::string& id : gated.reset) {
+                state_.ranges[id].failures = 0;
+                state_.ranges[id].retry_after = 0;
             }
-            record_outcome(execution);
-            note_created_regions(state_, execution, snapshot_ ? &*snapshot_ : nullptr,
-                                 unix_seconds());
+
+            Execution round_execution;
+            if (settings_.act && !round_plan.empty()) {
+                ExecuteOptions options;
+                options.backoff = settings_.backoff;
+                options.previous_failures = std::move(gated.previous_failures);
+                options.before_step = [this](const Step& step, bool rollback) {
+                    record_step(step, rollback);
+                };
+                options.should_stop = pass_options.should_stop;
+                last_step_.reset();
+                Observe observe = [this]() -> Snapshot {
+                    if (!last_step_)
+                        return *snapshot_;
+                    Changes after = changes_for_step(*last_step_, *snapshot_);
+                    snapshot_ = refresh_snapshot(*snapshot_, reader_, after);
+                    return *snapshot_;
+                };
+                try {
+                    round_execution = execute_plan(round_plan, actuator_, observe, options);
+                } catch (const std::exception& e) {
+                    // execute_plan reports failures as results; this is a bug or an allocation
+                    // failure, and the picture of the machine can no longer be trusted.
+                    summary.error = std::string("the plan could not be carried out: ") + e.what();
+                    log_error(summary.error);
+                    snapshot_.reset();
+                }
+                record_outcome(round_execution);
+                note_created_regions(state_, round_execution, snapshot_ ? &*snapshot_ : nullptr,
+                                     unix_seconds());
+            }
+            bool again = snapshot_ && round_execution.ok() && !round_execution.stopped &&
+                         claimed_capacity(round_execution);
+            plan.ranges.insert(plan.ranges.end(), round_plan.ranges.begin(),
+                               round_plan.ranges.end());
+            last_plan = std::move(round_plan);
+            append_execution(execution, std::move(round_execution));
+            if (!again)
+                break;
         }
         summary.stopped = execution.stopped;
         for (const AppliedStep& a : execution.applied) {
@@ -388,7 +425,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
         if (snapshot_) {
             std::vector<Range> previous = std::move(ranges_);
             ranges_ = summary.steps > 0 ? compute_ranges(*snapshot_) : std::move(ranges);
-            orphans_ = merge_outcome(ranges_, plan, execution);
+            orphans_ = merge_outcome(ranges_, last_plan, execution);
             add_outside_problems(ranges_);
             for (Range& range : ranges_)
                 link_problems_to_kernel_log(range);  // the planner's refusals too
