@@ -17,10 +17,10 @@ std::string policy_table(const srmd::Snapshot& snapshot, const std::vector<srmd:
             continue;
         }
         const srmd::PolicyRule& rule = *match.rule;
-        rows.push_back({range.id, rule.label(), srmd::to_string(rule.owner),
-                        srmd::to_string(rule.mode),
-                        rule.mode == srmd::PolicyMode::SystemRam ? srmd::to_string(rule.zone) : "-",
-                        srmd::to_string(rule.when), srmd::converged(range, rule) ? "yes" : "no"});
+        rows.push_back(
+            {range.id, rule.label(), srmd::to_string(rule.owner), srmd::to_string(rule.mode),
+             rule.mode == srmd::PolicyMode::SystemRam ? srmd::to_string(rule.zone) : "-",
+             srmd::to_string(rule.when), srmd::converged(policy, range, snapshot) ? "yes" : "no"});
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const Row& row : rows)

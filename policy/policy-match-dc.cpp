@@ -64,10 +64,9 @@ void device_gaps(const RangeDax& dax, const std::string& words, const PolicyRule
         gaps.push_back({std::move(message), teardown, &rule});
     };
     if (managed_elsewhere(dax.driver)) {
-        if (rule.mode != PolicyMode::Offline || dax.memory.online == 0)
-            gap(managed_elsewhere_words(dax.device, dax.driver) + "; rule " + rule.label() +
-                    " wants " + to_string(rule.mode) + ", and srmd never touches it",
-                true);
+        gap(managed_elsewhere_words(dax.device, dax.driver) + "; rule " + rule.label() + " wants " +
+                to_string(rule.mode) + ", and srmd never touches it",
+            true);
         return;
     }
     switch (rule.mode) {

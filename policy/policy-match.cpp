@@ -371,7 +371,13 @@ std::vector<std::string> explain(const Policy& policy, const Range& range,
     wants += rule.allow_teardown ? ", teardown allowed" : ", no teardown";
     if (rule.when == PolicyWhen::Unusable)
         wants += "; it acts only on memory that cannot be used as it is (when: unusable)";
-    lines.push_back(wants);
+    if (range.dc)
+        // The range's rule only admits it: each allocation goes by its own first matching rule.
+        lines.push_back(
+            "  each allocation (tag) of this Dynamic Capacity range goes by the first "
+            "rule that matches the range and its tag:");
+    else
+        lines.push_back(wants);
 
     if (range.dc) {
         // What each allocation becomes, by its own rule (policy-match-dc.cpp).

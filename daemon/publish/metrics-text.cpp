@@ -126,10 +126,8 @@ std::string metrics_text(const std::vector<Range>& ranges, const Snapshot* snaps
                      "1 when the range is what its policy rule wants (or no rule matches it).");
     for (const Range& range : ranges) {
         bool done = true;
-        if (snapshot) {
-            PolicyMatch match = match_policy(policy, range, *snapshot);
-            done = !match.rule || srmd::converged(range, *match.rule);
-        }
+        if (snapshot)  // per allocation on a Dynamic Capacity range, each by its tag's rule
+            done = srmd::converged(policy, range, *snapshot);
         converged.sample(range_labels(range), done ? "1" : "0");
     }
 

@@ -13,6 +13,9 @@
 #include "ownership/ownership.hpp"
 #include "plan-builders.hpp"
 #include "plan/plan.hpp"
+#include "policy/policy-desired.hpp"
+#include "policy/policy-load.hpp"
+#include "policy/policy-match.hpp"
 #include "read/snapshot.hpp"
 
 namespace srmd {
@@ -227,6 +230,52 @@ TEST(PlanDc, NothingToDoWhenConverged) {
     // A release of capacity nobody holds is the kernel's to grant: still nothing to do.
     add_release(s, 2 * kGiB, kGiB, kTagB);
     EXPECT_TRUE(plan_of(s, d).ranges.empty());
+}
+
+// From a policy file to the plan, and the policy's converged() agreeing with the planner on every
+// state a DC range passes through: nothing planned exactly when the policy sees no gap.
+TEST(PlanDc, PolicyAndPlannerAgreeOnConvergence) {
+    PolicyLoad load = parse_policy_text(
+        "version: 1\n"
+        "rules:\n"
+        "  - name: a-devdax\n"
+        "    match:\n"
+        "      tag: 5be13bce-*\n"
+        "    mode: devdax\n"
+        "  - name: rest\n"
+        "    mode: system-ram\n"
+        "    zone: movable\n",
+        "/etc/srmd/policy.d/10-dc.yaml");
+    ASSERT_TRUE(load.policy);
+    const Policy& policy = *load.policy;
+    auto check = [&](const Snapshot& s, bool want_converged) {
+        std::vector<Range> ranges = compute_ranges(s);
+        Plan plan = make_plan(s, ranges, desired_for_ranges(policy, ranges, s));
+        EXPECT_EQ(converged(policy, ranges.at(0), s), want_converged);
+        EXPECT_EQ(plan.ranges.empty(), want_converged) << steps_of(plan).size();
+        return plan;
+    };
+    Snapshot s = machine();
+    check(s, true);  // no capacity yet
+    add_extent(s, "extent0.0", 0, kGiB, kTagA);
+    add_extent(s, "extent0.1", kGiB, 256 * kMiB);
+    EXPECT_EQ(steps_of(check(s, false)),
+              Lines{std::string("claim-dc-capacity dax0.0 tag=") + kTagA});
+    add_device(s, "dax0.1", kTagA, {"extent0.0"}, "");
+    s.dax_devices[0].name = "dax0.2";
+    EXPECT_EQ(steps_of(check(s, false)),
+              (Lines{"claim-dc-capacity dax0.2 tag=untagged", "enable-dax dax0.1 mode=devdax"}));
+    s.dax_devices[1].driver = "device_dax";
+    add_device(s, "dax0.3", "", {"extent0.1"}, "kmem");
+    add_blocks(s, "dax0.3", "online", "Movable");
+    check(s, true);
+    add_release(s, kGiB, 256 * kMiB, "");
+    EXPECT_EQ(steps_of(check(s, false)),
+              (Lines{"offline-memory dax0.3", "disable-dax dax0.3", "destroy-dax dax0.3"}));
+    add_release(s, 0, kGiB, kTagA);
+    check(s, false);  // dax0.1 (devdax) refused, dax0.3 released
+    s.dax_devices[2].driver = "fsdev_dax";
+    check(s, false);
 }
 
 }  // namespace

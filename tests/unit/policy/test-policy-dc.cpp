@@ -214,5 +214,27 @@ TEST(PolicyDc, WhenUnusableLeavesUsableDevicesButClaimsNewCapacity) {
                   "dax device; rule 10-test.yaml:3 vendor wants system-ram"}));
 }
 
+TEST(PolicyDc, ShadowingKnowsTags) {
+    auto warnings = [](const std::string& first, const std::string& second) {
+        PolicyLoad load = parse_policy_text(
+            "version: 1\nrules:\n"
+            "  - name: first\n    match:\n      tag: '" +
+                first +
+                "'\n    mode: devdax\n"
+                "  - name: second\n    match:\n      tag: '" +
+                second + "'\n    mode: system-ram\n",
+            "/etc/srmd/policy.d/10-test.yaml");
+        int count = 0;
+        for (const Diagnostic& diagnostic : load.diagnostics)
+            count += diagnostic.message.find("can never match") != std::string::npos;
+        return count;
+    };
+    EXPECT_EQ(warnings("*", "5be13bce-*"), 1);
+    EXPECT_EQ(warnings("5be13bce-*", "*"), 0);
+    EXPECT_EQ(warnings("untagged", "untagged"), 1);
+    EXPECT_EQ(warnings("*", "untagged"), 0);  // a glob matches tagged allocations only
+    EXPECT_EQ(warnings("untagged", "*"), 0);
+}
+
 }  // namespace
 }  // namespace srmd
