@@ -70,11 +70,9 @@ void add_blocks(Changes& changes, const Snapshot& snapshot, std::uint64_t start,
 
 bool all_converged(const Policy& policy, const std::vector<Range>& ranges,
                    const Snapshot& snapshot) {
-    for (const Range& range : ranges) {
-        PolicyMatch match = match_policy(policy, range, snapshot);
-        if (match.rule && !converged(range, *match.rule))
+    for (const Range& range : ranges)
+        if (!converged(policy, range, snapshot))
             return false;
-    }
     return true;
 }
 
