@@ -104,18 +104,28 @@ int simulate_apply(const ApplyOptions& options, const srmd::Policy& policy) {
         root = copy->path();
     }
     srmd::RootReader reader(root);
-    srmd::Snapshot before = srmd::read_snapshot(reader);
-    std::vector<srmd::Range> ranges = srmd::compute_ranges(before);
-    srmd::Plan plan =
-        srmd::make_plan(before, ranges, srmd::desired_for_ranges(policy, ranges, before));
-
     srmd::SimulatedKernel kernel(root, options.faults, options.step_timeout);
-    srmd::Execution execution =
-        srmd::execute_plan(plan, kernel, [&] { return srmd::read_snapshot(reader); });
+    srmd::Plan plan;       // every round's steps
+    srmd::Plan last_plan;  // the last round's, whose refusals still hold
+    srmd::Execution execution;
+    // As the daemon's pass: again after Dynamic Capacity claims (srmd::wants_another_round).
+    for (int round = 0; round < srmd::kMaxPlanRounds; ++round) {
+        srmd::Snapshot before = srmd::read_snapshot(reader);
+        std::vector<srmd::Range> ranges = srmd::compute_ranges(before);
+        last_plan =
+            srmd::make_plan(before, ranges, srmd::desired_for_ranges(policy, ranges, before));
+        srmd::Execution round_execution =
+            srmd::execute_plan(last_plan, kernel, [&] { return srmd::read_snapshot(reader); });
+        plan.ranges.insert(plan.ranges.end(), last_plan.ranges.begin(), last_plan.ranges.end());
+        bool again = srmd::wants_another_round(round_execution);
+        srmd::append_execution(execution, std::move(round_execution));
+        if (!again)
+            break;
+    }
 
     srmd::Snapshot after = srmd::read_snapshot(reader);
     std::vector<srmd::Range> after_ranges = srmd::compute_ranges(after);
-    std::vector<srmd::Problem> orphans = srmd::merge_outcome(after_ranges, plan, execution);
+    std::vector<srmd::Problem> orphans = srmd::merge_outcome(after_ranges, last_plan, execution);
 
     if (options.json) {
         srmd::Json json = srmd::simulate_to_json(after, after_ranges);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <iterator>
 #include <cstring>
 
 #include "act/executor.hpp"
@@ -12,6 +13,23 @@ std::vector<Problem> merge_outcome(std::vector<Range>& ranges, const Plan& plan,
     std::vector<Problem> lost = merge_execution(ranges, execution);
     orphans.insert(orphans.end(), lost.begin(), lost.end());
     return orphans;
+}
+
+bool wants_another_round(const Execution& execution) {
+    return execution.ok() && !execution.stopped &&
+           std::any_of(execution.applied.begin(), execution.applied.end(),
+                       [](const AppliedStep& a) {
+                           return a.step.action == Action::ClaimDcCapacity && !a.rollback &&
+                                  a.result == AppliedStep::Result::Ok;
+                       });
+}
+
+void append_execution(Execution& into, Execution round) {
+    into.applied.insert(into.applied.end(), std::make_move_iterator(round.applied.begin()),
+                        std::make_move_iterator(round.applied.end()));
+    into.ranges.insert(into.ranges.end(), std::make_move_iterator(round.ranges.begin()),
+                       std::make_move_iterator(round.ranges.end()));
+    into.stopped = into.stopped || round.stopped;
 }
 
 bool Execution::ok() const {

@@ -92,6 +92,16 @@ std::vector<Problem> merge_outcome(std::vector<Range>& ranges, const Plan& plan,
 // Problems of ranges no longer present are returned, so that nothing is silently lost.
 std::vector<Problem> merge_execution(std::vector<Range>& ranges, const Execution& execution);
 
+// A Dynamic Capacity claim makes the dax device the next steps are for, so a planner sees those
+// only once it exists: after an execution that claimed capacity, went well and was not stopped,
+// the caller reads, plans and carries out again (the daemon within one pass, srmctl simulate
+// --apply likewise), at most kMaxPlanRounds times in all: each round after the first follows a
+// claim, so this bounds the allocations placed at once.
+inline constexpr int kMaxPlanRounds = 32;
+bool wants_another_round(const Execution& execution);
+// `round`'s steps and ranges after those of `into`.
+void append_execution(Execution& into, Execution round);
+
 const char* to_string(AppliedStep::Result result);
 
 }  // namespace srmd

@@ -349,9 +349,8 @@ WorkerReport claim_dc_capacity(StepContext& context, const Step& step) {
 }
 
 // Size 0 gives the device's extents back to its region; then the region deletes the device. Only
-// an unbound device: whoever maps it would lose its memory. The kernel never deletes a region's
-// device 0 (dax_region/delete is EBUSY for it, "always preserve device-id-0"): for that one size 0
-// is all there is to do.
+// an unbound device: whoever maps it would lose its memory. A region's device 0 is only emptied
+// (dcd_abi::kept_by_region).
 WorkerReport destroy_dax(StepContext& context, const Step& step) {
     const std::string device = dax_devices + step.target;
     if (context.reader.exists(device + "/driver"))
@@ -362,7 +361,7 @@ WorkerReport destroy_dax(StepContext& context, const Step& step) {
         return fail(size.error, size.path,
                     "giving back the capacity of " + step.target + " failed: " +
                         std::strerror(size.error));
-    if (step.target.size() > 2 && step.target.compare(step.target.size() - 2, 2, ".0") == 0)
+    if (dcd_abi::kept_by_region(step.target))
         return WorkerReport::success();
     WriteResult deleted = context.writer.write(device + "/../dax_region/delete", step.target);
     if (!deleted.ok)

@@ -100,6 +100,11 @@ void for_each_field(std::string_view text, Field field) {
 
 }  // namespace
 
+bool kept_by_region(std::string_view device) {
+    std::size_t dot = device.rfind('.');
+    return dot != std::string_view::npos && device.substr(dot + 1) == "0";
+}
+
 bool is_dynamic_mode(std::string_view mode) {
     mode = trim_view(mode);
     return std::find(std::begin(kRegionModes), std::end(kRegionModes), mode) !=

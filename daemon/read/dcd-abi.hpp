@@ -47,6 +47,11 @@ inline constexpr std::string_view kNullTag = "00000000-0000-0000-0000-0000000000
 // What to write to a seed device's uuid to claim one untagged extent.
 inline constexpr std::string_view kClaimUntagged = "0";
 
+// The kernel never deletes a region's dax device 0 ("always preserve device-id-0":
+// dax_region/delete is EBUSY for it): emptying it (size 0) is all a destroy can do. `device` is
+// "daxX.Y".
+bool kept_by_region(std::string_view device);
+
 // The tag as srmd keeps it: lowercase, "" for the null UUID (or v10's "0", or an absent file).
 std::string normal_tag(std::string_view text);
 

@@ -34,25 +34,6 @@ std::int64_t unix_seconds() {
         .count();
 }
 
-// Plan-and-carry-out rounds of one pass at most: each round after the first follows a round that
-// claimed Dynamic Capacity, so this bounds the allocations one pass places.
-constexpr int kMaxPlanRounds = 32;
-
-bool claimed_capacity(const Execution& execution) {
-    return std::any_of(execution.applied.begin(), execution.applied.end(), [](const AppliedStep& a) {
-        return a.step.action == Action::ClaimDcCapacity && !a.rollback &&
-               a.result == AppliedStep::Result::Ok;
-    });
-}
-
-void append_execution(Execution& into, Execution round) {
-    into.applied.insert(into.applied.end(), std::make_move_iterator(round.applied.begin()),
-                        std::make_move_iterator(round.applied.end()));
-    into.ranges.insert(into.ranges.end(), std::make_move_iterator(round.ranges.begin()),
-                       std::make_move_iterator(round.ranges.end()));
-    into.stopped = into.stopped || round.stopped;
-}
-
 std::int64_t unix_micros() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -404,8 +385,7 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
                 note_created_regions(state_, round_execution, snapshot_ ? &*snapshot_ : nullptr,
                                      unix_seconds());
             }
-            bool again = snapshot_ && round_execution.ok() && !round_execution.stopped &&
-                         claimed_capacity(round_execution);
+            bool again = snapshot_ && wants_another_round(round_execution);
             plan.ranges.insert(plan.ranges.end(), round_plan.ranges.begin(),
                                round_plan.ranges.end());
             last_plan = std::move(round_plan);

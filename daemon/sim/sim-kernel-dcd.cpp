@@ -66,7 +66,8 @@ void SimulatedKernel::Session::run_dcd(const Step& step, std::string& target_pat
         fail(EBUSY, target_path + "/driver",
              "refusing to destroy " + step.target + ": it is bound to a driver");
     kernel_write(kDaxDevices + step.target + "/size", "0");
-    kernel_write(kDaxDevices + step.target + "/../dax_region/delete", step.target);
+    if (!dcd_abi::kept_by_region(step.target))
+        kernel_write(kDaxDevices + step.target + "/../dax_region/delete", step.target);
 }
 
 bool SimulatedKernel::Session::apply_dcd(const std::string& path, const std::string& value) {

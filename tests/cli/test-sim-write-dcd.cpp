@@ -1,10 +1,11 @@
 // srmd-sim-write's Dynamic Capacity subcommands (EXPERIMENTAL) as tests and operators run them on
 // a copy of the constructed dcd tree: the device adds capacity, the kernel takes a claim, the
-// device asks for capacity back.
+// device asks for capacity back; and `srmctl simulate --apply` placing what arrived.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,51 @@ TEST(SimWriteDcd, AddClaimRelease) {
     EXPECT_EQ(released.status, 0) << released.err;
     EXPECT_EQ(released.out, "released\n");
     EXPECT_FALSE(std::filesystem::exists(root + kDaxRegion + "/extent0.2"));
+}
+
+ProgramRun srmctl(const std::vector<std::string>& args) {
+    const char* program = std::getenv("SRMCTL");
+    return srmd::test::run_program(program ? program : "build/cli/srmctl", args);
+}
+
+// Two allocations arrive; `srmctl simulate --apply` places both in one go, as the daemon's pass
+// does: each claim, then each device's mode.
+TEST(SimWriteDcd, SimulateApplyPlacesEveryAllocation) {
+    TreeCopy tree(fixture("constructed/dcd"));
+    const std::string& root = tree.path();
+    ASSERT_EQ(sim_write({root, "--dc-add", "region0", "0:0x10000000", kTag}).status, 0);
+    ASSERT_EQ(sim_write({root, "--dc-add", "region0", "0x40000000:0x10000000"}).status, 0);
+    const std::string policy = root + "/policy.d";
+    std::filesystem::create_directories(policy);
+    std::ofstream(policy + "/50-dc.yaml") << "version: 1\nrules:\n"
+                                             "  - name: analytics\n"
+                                             "    match:\n"
+                                             "      tag: \"5be13bce-*\"\n"
+                                             "    owner: cxl\n"
+                                             "    mode: devdax\n"
+                                             "  - name: dc-movable\n"
+                                             "    owner: cxl\n"
+                                             "    mode: system-ram\n";
+    ProgramRun before = srmctl({"simulate", "--root", root, "--policy-dir", policy});
+    ASSERT_EQ(before.status, 0) << before.err;
+    EXPECT_NE(before.out.find("dc-extent-unused"), std::string::npos) << before.out;
+
+    ProgramRun apply =
+        srmctl({"simulate", "--root", root, "--policy-dir", policy, "--apply", "--in-place"});
+    ASSERT_EQ(apply.status, 0) << apply.out << apply.err;
+    for (const char* step :
+         {"1. r1050000000 claim-dc-capacity dax0.0: ok",
+          "2. r1050000000 claim-dc-capacity dax0.1: ok", "enable-dax dax0.0 (devdax): ok",
+          "enable-dax dax0.1 (system-ram): ok", "online-memory dax0.1 (movable): ok"})
+        EXPECT_NE(apply.out.find(step), std::string::npos) << step << "\n" << apply.out;
+    EXPECT_EQ(read_file(root + kDaxRegion + "/dax0.0/uuid"), kTag + "\n");
+    EXPECT_EQ(read_file(root + kDaxRegion + "/dax0.0/size"), "268435456\n");
+
+    ProgramRun show = srmctl({"show", "r1050000000", "--root", root, "--policy-dir", policy});
+    ASSERT_EQ(show.status, 0) << show.err;
+    EXPECT_NE(show.out.find("Dynamic capacity:"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find(kTag), std::string::npos) << show.out;
+    EXPECT_EQ(show.out.find("dc-extent-unused"), std::string::npos) << show.out;
 }
 
 TEST(SimWriteDcd, Refusals) {

@@ -32,7 +32,7 @@ SRMD = os.environ.get("SRMD", "build/srmd")
 SIM_WRITE = os.environ.get("SRMD_SIM_WRITE", "build/bench/srmd-sim-write")
 FIXTURES = os.environ.get("SRMD_FIXTURES", "tests/fixtures")
 
-PASS_LINE = re.compile(r"pass (\d+) \((\w+), (\d+) events, (full read, )?(\d+) files, (\d+) ms\): (\d+) steps")
+PASS_LINE = re.compile(r"pass (\d+) \(([\w-]+), (\d+) events, (full read, )?(\d+) files, (\d+) ms\): (\d+) steps")
 
 
 def copy_tree(name, into):
