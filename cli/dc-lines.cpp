@@ -1,9 +1,9 @@
 #include "cli/dc-lines.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <vector>
 
+#include "ownership/dc-extents.hpp"
 #include "util/format.hpp"
 
 namespace srmctl {
@@ -26,19 +26,9 @@ std::uint64_t number(const srmd::Json& object, const char* key) {
 }
 
 std::string tag_words(const srmd::Json& object) {
-    std::string tag = text(object, "tag", "");
-    return tag.empty() ? std::string("untagged") : "tag " + tag;
+    return srmd::dc_tag_words(text(object, "tag", ""));
 }
 
-// CLOCK_REALTIME microseconds, UTC.
-std::string utc_time(std::uint64_t micros) {
-    std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-    std::tm parts{};
-    gmtime_r(&seconds, &parts);
-    char out[32];
-    std::size_t n = std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S UTC", &parts);
-    return std::string(out, n);
-}
 
 // Rows of cells, each column as wide as its widest cell, two spaces apart, after `indent`.
 std::string aligned(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
@@ -90,7 +80,7 @@ std::string dc_lines(const srmd::Json& range) {
             out += "  release requested: " + tag_words(request) + ", " +
                    srmd::human_size(number(request, "length")) + " at offset " +
                    srmd::hex(number(request, "offset")) + ", since " +
-                   utc_time(number(request, "since")) + "\n";
+                   srmd::utc_time(number(request, "since")) + "\n";
     return out;
 }
 

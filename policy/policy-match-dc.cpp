@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "ownership/dc-extents.hpp"
 #include "ownership/managed-elsewhere.hpp"
 #include "ownership/usable.hpp"
 #include "util/format.hpp"
@@ -12,15 +13,6 @@
 namespace srmd {
 
 namespace {
-
-std::string tag_words(const std::string& tag) {
-    return tag.empty() ? std::string("untagged") : "tag " + tag;
-}
-
-bool overlaps(std::uint64_t a_start, std::uint64_t a_length, std::uint64_t b_start,
-              std::uint64_t b_length) {
-    return a_start < b_start + b_length && b_start < a_start + a_length;
-}
 
 // The devices holding extents of `tag`, in extent order, and whether any of them is under a
 // release request (the release, not the mode, decides about those).
@@ -133,7 +125,7 @@ std::vector<ConvergenceGap> dc_convergence_gaps(const Range& range, const TagRul
         const PolicyRule* rule = rule_of(tag);
         if (!rule || rule->mode == PolicyMode::Ignore)
             continue;
-        std::string words = tag_words(tag);
+        std::string words = dc_tag_words(tag);
         if (rule->mode == PolicyMode::SystemRam || rule->mode == PolicyMode::Devdax) {
             int count = 0;
             std::uint64_t bytes = 0;
@@ -159,14 +151,9 @@ std::vector<ConvergenceGap> dc_convergence_gaps(const Range& range, const TagRul
         }
     }
     for (const DcReleaseRequest& request : dc.release_requests) {
-        std::vector<std::string> holders;
-        for (const RangeDcExtent& extent : dc.extents)
-            if (!extent.device.empty() &&
-                overlaps(request.offset, request.length, extent.offset, extent.length) &&
-                std::find(holders.begin(), holders.end(), extent.device) == holders.end())
-                holders.push_back(extent.device);
+        std::vector<std::string> holders = release_holders(dc, request);
         for (const std::string& holder : holders)
-            gaps.push_back({"the device asked for " + tag_words(request.tag) + " (" +
+            gaps.push_back({"the device asked for " + dc_tag_words(request.tag) + " (" +
                                 human_size(request.length) + " at offset " + hex(request.offset) +
                                 ") back; " + holder + " still holds it and must be destroyed",
                             false});
@@ -197,7 +184,7 @@ std::vector<std::string> explain_dc_tags(const Policy& policy, const Range& rang
         for (const std::string& device : devices)
             held += (held.empty() ? "" : ", ") + device;
         std::string line =
-            "  " + tag_words(tag) + ": " + std::to_string(count) +
+            "  " + dc_tag_words(tag) + ": " + std::to_string(count) +
             (count == 1 ? " extent, " : " extents, ") + human_size(bytes) + ", " +
             (held.empty() ? std::string("claimed by no dax device") : "held by " + held);
         const PolicyRule* rule = rule_for_tag(policy, range, snapshot, tag);

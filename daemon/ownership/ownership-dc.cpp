@@ -5,10 +5,10 @@
 // of an ordinary range (no dax device, dax unbound) mean nothing here and ownership.cpp leaves
 // them out.
 #include <algorithm>
-#include <ctime>
 #include <map>
 #include <string>
 
+#include "ownership/dc-extents.hpp"
 #include "ownership/ownership-parts.hpp"
 #include "util/format.hpp"
 
@@ -18,25 +18,6 @@ namespace {
 
 bool contains_point(Span span, std::uint64_t point) {
     return span.start <= point && point < span.end;
-}
-
-bool overlaps(std::uint64_t a_start, std::uint64_t a_length, std::uint64_t b_start,
-              std::uint64_t b_length) {
-    return overlap_bytes(span_from_size(a_start, a_length), span_from_size(b_start, b_length)) > 0;
-}
-
-std::string tag_words(const std::string& tag) {
-    return tag.empty() ? std::string("untagged") : "tag " + tag;
-}
-
-// CLOCK_REALTIME microseconds as people read them, UTC.
-std::string utc_time(std::uint64_t micros) {
-    std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-    std::tm parts{};
-    gmtime_r(&seconds, &parts);
-    char text[32];
-    std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts);
-    return std::string(text, n);
 }
 
 }  // namespace
@@ -80,7 +61,7 @@ RangeDc dc_facts(const Snapshot& snapshot, const CxlRegion& region,
             }
         }
         for (const DcReleaseRequest& request : dc.release_requests)
-            if (overlaps(request.offset, request.length, extent.offset, extent.length))
+            if (requested(request, out))
                 out.release_requested = true;
         dc.extents.push_back(std::move(out));
     }
@@ -116,7 +97,7 @@ void add_dc_problems(Range& range) {
     std::string list;
     for (const std::string& tag : order) {
         const auto& [count, bytes] = unused[tag];
-        list += (list.empty() ? "" : "; ") + tag_words(tag) + ": " + std::to_string(count) +
+        list += (list.empty() ? "" : "; ") + dc_tag_words(tag) + ": " + std::to_string(count) +
                 (count == 1 ? " extent, " : " extents, ") + human_size(bytes);
     }
     if (!untagged.empty())
@@ -130,12 +111,7 @@ void add_dc_problems(Range& range) {
 
     // Release requests the kernel could not grant: a dax device still holds their extents.
     for (const DcReleaseRequest& request : dc.release_requests) {
-        std::vector<std::string> holders;
-        for (const RangeDcExtent& extent : dc.extents)
-            if (!extent.device.empty() &&
-                overlaps(request.offset, request.length, extent.offset, extent.length) &&
-                std::find(holders.begin(), holders.end(), extent.device) == holders.end())
-                holders.push_back(extent.device);
+        std::vector<std::string> holders = release_holders(dc, request);
         if (holders.empty())
             continue;
         std::string who;
@@ -144,7 +120,7 @@ void add_dc_problems(Range& range) {
         range.problems.push_back(
             {"dc-release-pending",
              "the device asked for " + human_size(request.length) + " at offset " +
-                 hex(request.offset) + " of " + dc.region + " (" + tag_words(request.tag) +
+                 hex(request.offset) + " of " + dc.region + " (" + dc_tag_words(request.tag) +
                  ") back, since " + utc_time(request.since) + ", but " + who +
                  (holders.size() == 1 ? " still holds" : " still hold") +
                  " it: the kernel ignores the request until no dax device uses the extents, "

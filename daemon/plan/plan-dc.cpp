@@ -14,6 +14,7 @@
 //      plan_device_mode, the tag's rule standing in for the range's.
 #include <algorithm>
 
+#include "ownership/dc-extents.hpp"
 #include "ownership/managed-elsewhere.hpp"
 #include "ownership/usable.hpp"
 #include "plan/plan-parts.hpp"
@@ -22,15 +23,6 @@
 namespace srmd::plan_detail {
 
 namespace {
-
-std::string tag_words(const std::string& tag) {
-    return tag.empty() ? std::string("untagged") : "tag " + tag;
-}
-
-bool overlaps(std::uint64_t a_start, std::uint64_t a_length, std::uint64_t b_start,
-              std::uint64_t b_length) {
-    return a_start < b_start + b_length && b_start < a_start + a_length;
-}
 
 const RangeDax* dax_of(const Range& range, const std::string& device) {
     for (const RangeDax& dax : range.dax)
@@ -82,7 +74,7 @@ class DcPlanner {
   private:
     // The request's words: "the device asked for tag X (1 GiB at offset 0x0 of region0) back".
     std::string request_words(const DcReleaseRequest& request) const {
-        return "the device asked for " + tag_words(request.tag) + " (" +
+        return "the device asked for " + dc_tag_words(request.tag) + " (" +
                human_size(request.length) + " at offset " + hex(request.offset) + " of " +
                dc_.region + ") back";
     }
@@ -94,13 +86,7 @@ class DcPlanner {
 
     void plan_releases() {
         for (const DcReleaseRequest& request : dc_.release_requests) {
-            std::vector<std::string> holders;
-            for (const RangeDcExtent& extent : dc_.extents)
-                if (!extent.device.empty() &&
-                    overlaps(request.offset, request.length, extent.offset, extent.length) &&
-                    std::find(holders.begin(), holders.end(), extent.device) == holders.end())
-                    holders.push_back(extent.device);
-            for (const std::string& holder : holders) {
+            for (const std::string& holder : release_holders(dc_, request)) {
                 if (std::find(released_.begin(), released_.end(), holder) != released_.end())
                     continue;
                 released_.push_back(holder);
@@ -182,7 +168,7 @@ class DcPlanner {
             std::string wants = "rule " + wish.rule + " wants " +
                                 (wish.mode == Desired::Mode::Devdax ? "devdax" : "system-ram");
             std::string unclaimed = std::to_string(count) + (count == 1 ? " extent" : " extents") +
-                                    " (" + tag_words(wish.tag) + ", " + human_size(bytes) +
+                                    " (" + dc_tag_words(wish.tag) + ", " + human_size(bytes) +
                                     ") of " + dc_.region + " no dax device claimed, and " + wants;
             if (dc_.seed.empty()) {
                 intent_.refuse("dc-no-seed",

@@ -1,5 +1,7 @@
 #include "util/format.hpp"
 
+#include <ctime>
+
 #include <cctype>
 #include <cstdio>
 
@@ -9,6 +11,15 @@ std::string hex(std::uint64_t value) {
     char buffer[2 + 16 + 1];
     std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
     return buffer;
+}
+
+std::string utc_time(std::uint64_t micros) {
+    std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    char text[32];
+    std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts);
+    return std::string(text, n);
 }
 
 std::string human_size(std::uint64_t bytes) {

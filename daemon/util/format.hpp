@@ -13,6 +13,8 @@ namespace srmd {
 std::string hex(std::uint64_t value);
 // Binary units, exact when possible: "1 GiB", "250 MiB", "1.5 GiB", "4 KiB", "512 B".
 std::string human_size(std::uint64_t bytes);
+// CLOCK_REALTIME microseconds as people read them: "2026-12-06 23:42:39 UTC".
+std::string utc_time(std::uint64_t micros);
 
 // Text helpers every stage shares, each written once here: paths, trimming, case, splitting.
 
