@@ -43,6 +43,18 @@ std::pair<std::string, std::uint64_t> dpa_of(const Snapshot& snapshot, const Cxl
     refuse(ENXIO, region.path, region.name + " has no endpoint decoder with a DPA");
 }
 
+// The device's event for each extent, appended to the trace file srmd reads, as one write.
+void append_trace(TreeEditor& tree, const Snapshot& snapshot, const CxlRegion& region,
+                  const std::vector<DcExtentSpec>& extents, const char* event,
+                  const std::string& tag) {
+    std::string trace;
+    for (const DcExtentSpec& e : extents) {
+        auto [memdev, dpa] = dpa_of(snapshot, region, e.offset);
+        trace += sim_dcd::trace_line(event, memdev, dpa, e.length, tag);
+    }
+    tree.append(sim_dcd::trace_pipe_rel(), trace);
+}
+
 bool overlaps(std::uint64_t a, std::uint64_t a_length, std::uint64_t b, std::uint64_t b_length) {
     return a < b + b_length && b < a + a_length;
 }
@@ -96,12 +108,7 @@ void add_dc_extents(const std::string& root, const std::string& region_name,
     }
 
     TreeEditor tree(root);
-    std::string trace;
-    for (const DcExtentSpec& e : extents) {
-        auto [memdev, dpa] = dpa_of(snapshot, region, e.offset);
-        trace += sim_dcd::trace_line("Add capacity", memdev, dpa, e.length, tag);
-    }
-    tree.append(sim_dcd::trace_pipe_rel(), trace);
+    append_trace(tree, snapshot, region, extents, "Add capacity", tag);
 
     const std::string dir = sim_dcd::dax_region_dir(region);
     const std::string prefix = std::string(dcd_abi::kExtentPrefix) +
@@ -157,12 +164,7 @@ DcReleaseOutcome request_dc_release(const std::string& root, const std::string& 
             group.push_back(&extent);
 
     TreeEditor tree(root);
-    std::string trace;
-    for (const DcExtentSpec& e : asked) {
-        auto [memdev, dpa] = dpa_of(snapshot, region, e.offset);
-        trace += sim_dcd::trace_line("Release capacity", memdev, dpa, e.length, tag);
-    }
-    tree.append(sim_dcd::trace_pipe_rel(), trace);
+    append_trace(tree, snapshot, region, asked, "Release capacity", tag);
 
     for (const DcExtent* extent : group)
         if (sim_dcd::claimed(snapshot, region, *extent))
