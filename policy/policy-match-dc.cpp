@@ -198,7 +198,7 @@ std::vector<std::string> explain_dc_tags(const Policy& policy, const Range& rang
                 line += " (srmd claims none of its extents)";
             if (tag.empty() && rule->mode != PolicyMode::Offline &&
                 rule->mode != PolicyMode::Ignore)
-                line += " (each untagged extent is a dax device of its own, one claimed a pass)";
+                line += " (each untagged extent is a dax device of its own, claimed one at a time)";
         }
         lines.push_back(line);
     }

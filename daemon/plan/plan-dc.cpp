@@ -8,8 +8,9 @@
 //      safety rules in plan-refusals.cpp still do (Intent::device_release);
 //   2. one claim of unclaimed capacity a tag's rule wants in use: the claim is written to the
 //      region's seed, which becomes the allocation's device, and the kernel makes a new seed;
-//      so one claim a pass, and the next pass claims the next tag (or untagged extent) and plans
-//      the new device's mode, as plan_bring_up does for a region's device;
+//      so one claim a plan. The pass plans again once the claim made its device
+//      (act/executor.hpp, wants_another_round), and that plan brings the new device to its mode
+//      and claims the next tag (or untagged extent);
 //   3. every device that exists (and is not being released) brought to its tag's mode with
 //      plan_device_mode, the tag's rule standing in for the range's.
 #include <algorithm>
@@ -179,19 +180,19 @@ class DcPlanner {
                 return;
             }
             if (claimed_)
-                continue;  // the seed is taken this pass: the next pass claims this one
+                continue;  // the seed is taken by this plan's claim: the next plan claims this one
             claimed_ = true;
             std::string how =
                 wish.tag.empty()
                     ? ": claim one of them with the seed " + dc_.seed +
                           " (each untagged extent is a dax device of its own, and each claim "
-                          "takes the region's seed, so the next pass claims the next one)"
+                          "takes the region's seed, so srmd plans again for the next one)"
                     : ": write the tag to the seed " + dc_.seed +
                           "'s uuid, which gives it every extent of the tag";
             intent_.add(intent_.new_group(), Action::ClaimDcCapacity, dc_.seed, facts_.range.id,
-                        unclaimed + how + "; the next pass brings the new device to " +
-                            (wish.mode == Desired::Mode::Devdax ? "devdax" : "system-ram") +
-                            " once it exists");
+                        unclaimed + how +
+                            "; srmd plans again once the new device exists and brings it to " +
+                            (wish.mode == Desired::Mode::Devdax ? "devdax" : "system-ram"));
             intent_.steps.back().step.dc_tag = wish.tag;
         }
     }

@@ -81,11 +81,11 @@ TEST(PlanDc, ClaimsATagWithTheSeed) {
               std::string("2 extents (tag ") + kTagA +
                   ", 1.5 GiB) of region0 no dax device claimed, and rule 10-dc.yaml:3 tagged "
                   "wants devdax: write the tag to the seed dax0.0's uuid, which gives it every "
-                  "extent of the tag; the next pass brings the new device to devdax once it "
-                  "exists");
+                  "extent of the tag; srmd plans again once the new device exists and brings it "
+                  "to devdax");
 }
 
-TEST(PlanDc, ClaimsOneUntaggedExtentAPass) {
+TEST(PlanDc, ClaimsOneUntaggedExtentAPlan) {
     Snapshot s = machine();
     add_extent(s, "extent0.0", 0, 256 * kMiB);
     add_extent(s, "extent0.1", kGiB, 256 * kMiB);
@@ -93,9 +93,10 @@ TEST(PlanDc, ClaimsOneUntaggedExtentAPass) {
     Desired d = desired({wish("", Desired::Mode::SystemRam, Zone::Movable),
                          wish(kTagB, Desired::Mode::SystemRam, Zone::Movable)});
     Plan plan = plan_of(s, d);
-    // One claim: it takes the seed; tag B and the other untagged extent wait for the next pass.
+    // One claim: it takes the seed; tag B and the other untagged extent wait for the next plan
+    // (the pass plans again after a claim: act/executor.hpp, wants_another_round).
     EXPECT_EQ(steps_of(plan), Lines{"claim-dc-capacity dax0.0 tag=untagged"});
-    EXPECT_NE(plan.ranges.at(0).steps.at(0).reason.find("so the next pass claims the next one"),
+    EXPECT_NE(plan.ranges.at(0).steps.at(0).reason.find("so srmd plans again for the next one"),
               std::string::npos);
 
     // The next pass: dax0.0 holds extent0.0 (unbound), dax0.1 is the new seed.

@@ -179,7 +179,7 @@ TEST(PolicyDc, AWrongModeAndAPendingReleaseAreGaps) {
     EXPECT_TRUE(
         has("  untagged: 2 extents, 512 MiB, held by dax0.2, dax0.3; rule "
             "10-test.yaml:7 loose wants system-ram, zone movable (each untagged extent "
-            "is a dax device of its own, one claimed a pass)"));
+            "is a dax device of its own, claimed one at a time)"));
     EXPECT_TRUE(
         has("  tag 0f8a4c1e-7d2b-4c55-9e1a-3b6d2f0c9a77: 1 extent, 512 MiB, claimed by "
             "no dax device; rule 10-test.yaml:12 rest wants offline (srmd claims none of "
