@@ -193,9 +193,9 @@ Snapshot Reconciler::read(const Changes& changes, const Snapshot* previous) {
     // the kernel shows each request once.
     DcTraceRead trace = read_dc_trace(reader_, state_.dc_trace_offset);
     state_.dc_trace_offset = trace.next_offset;
-    state_.dc_release_requests = update_release_requests(
-        snapshot, std::move(state_.dc_release_requests), trace.events,
-        static_cast<std::uint64_t>(unix_micros()));
+    state_.dc_release_requests =
+        update_release_requests(snapshot, std::move(state_.dc_release_requests), trace.events,
+                                static_cast<std::uint64_t>(unix_micros()));
     snapshot.dc_release_requests = state_.dc_release_requests;
     return snapshot;
 }
@@ -356,35 +356,9 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
             }
 
             Execution round_execution;
-            if (settings_.act && !round_plan.empty()) {
-                ExecuteOptions options;
-                options.backoff = settings_.backoff;
-                options.previous_failures = std::move(gated.previous_failures);
-                options.before_step = [this](const Step& step, bool rollback) {
-                    record_step(step, rollback);
-                };
-                options.should_stop = pass_options.should_stop;
-                last_step_.reset();
-                Observe observe = [this]() -> Snapshot {
-                    if (!last_step_)
-                        return *snapshot_;
-                    Changes after = changes_for_step(*last_step_, *snapshot_);
-                    snapshot_ = refresh_snapshot(*snapshot_, reader_, after);
-                    return *snapshot_;
-                };
-                try {
-                    round_execution = execute_plan(round_plan, actuator_, observe, options);
-                } catch (const std::exception& e) {
-                    // execute_plan reports failures as results; this is a bug or an allocation
-                    // failure, and the picture of the machine can no longer be trusted.
-                    summary.error = std::string("the plan could not be carried out: ") + e.what();
-                    log_error(summary.error);
-                    snapshot_.reset();
-                }
-                record_outcome(round_execution);
-                note_created_regions(state_, round_execution, snapshot_ ? &*snapshot_ : nullptr,
-                                     unix_seconds());
-            }
+            if (settings_.act && !round_plan.empty())
+                round_execution = carry_out(round_plan, std::move(gated.previous_failures),
+                                            pass_options, summary);
             bool again = snapshot_ && wants_another_round(round_execution);
             plan.ranges.insert(plan.ranges.end(), round_plan.ranges.begin(),
                                round_plan.ranges.end());
@@ -420,6 +394,36 @@ PassSummary Reconciler::pass(const Changes& changes, const std::string& trigger,
     save();
     last_ = summary;
     return summary;
+}
+
+Execution Reconciler::carry_out(const Plan& plan, std::map<std::string, int> previous_failures,
+                                const PassOptions& pass_options, PassSummary& summary) {
+    ExecuteOptions options;
+    options.backoff = settings_.backoff;
+    options.previous_failures = std::move(previous_failures);
+    options.before_step = [this](const Step& step, bool rollback) { record_step(step, rollback); };
+    options.should_stop = pass_options.should_stop;
+    last_step_.reset();
+    Observe observe = [this]() -> Snapshot {
+        if (!last_step_)
+            return *snapshot_;
+        Changes after = changes_for_step(*last_step_, *snapshot_);
+        snapshot_ = refresh_snapshot(*snapshot_, reader_, after);
+        return *snapshot_;
+    };
+    Execution execution;
+    try {
+        execution = execute_plan(plan, actuator_, observe, options);
+    } catch (const std::exception& e) {
+        // execute_plan reports failures as results; this is a bug or an allocation failure, and
+        // the picture of the machine can no longer be trusted.
+        summary.error = std::string("the plan could not be carried out: ") + e.what();
+        log_error(summary.error);
+        snapshot_.reset();
+    }
+    record_outcome(execution);
+    note_created_regions(state_, execution, snapshot_ ? &*snapshot_ : nullptr, unix_seconds());
+    return execution;
 }
 
 void Reconciler::note_outside_changes(const std::vector<Range>& now) {

@@ -90,6 +90,10 @@ class Reconciler {
   private:
     Snapshot read(const Changes& changes, const Snapshot* previous);
     Plan plan_for(const Snapshot& snapshot, const std::vector<Range>& ranges) const;
+    // Carries out one round of a pass's plan, following the machine step by step; a plan that
+    // could not be carried out at all is the summary's error.
+    Execution carry_out(const Plan& plan, std::map<std::string, int> previous_failures,
+                        const PassOptions& pass_options, PassSummary& summary);
     void record_step(const Step& step, bool rollback);
     void record_outcome(const Execution& execution);
     void save();
