@@ -180,9 +180,12 @@ class DynamicCapacityTest(unittest.TestCase):
         self.assertEqual(self.release(TAG), "ignored")
         d.wait_for(lambda: "SRMD_PROBLEM=dc-release-refused" in d.log_text(), what="the refusal")
         self.assertIn("dc-release-pending", d.log_text())
-        # Tried again with nothing changed, at growing intervals (2 s, then 4 s, ...).
+        # Tried again with nothing changed, at growing intervals (2 s, then 4 s, ...): the refusal
+        # pass and two retries.
         d.wait_for(lambda: sum(1 for p in d.passes() if p[1] == "dynamic-capacity") >= 3,
                    timeout=20, what="retries")
+        retries = [p for p in d.passes() if p[1] == "dynamic-capacity"]
+        self.assertEqual([p[5] for p in retries], [0] * len(retries))
         self.assertEqual(self.tree.device_with(TAG)[2], "device_dax")
         self.assertEqual(d.log_text().count("SRMD_PROBLEM=dc-release-refused"), 1)
         # The operator stops the application and unbinds the device: srmd gives it back.
