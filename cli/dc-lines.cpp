@@ -29,7 +29,6 @@ std::string tag_words(const srmd::Json& object) {
     return srmd::dc_tag_words(text(object, "tag", ""));
 }
 
-
 // Rows of cells, each column as wide as its widest cell, two spaces apart, after `indent`.
 std::string aligned(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
     std::vector<std::size_t> widths;

@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 
 #include "act/executor.hpp"
 #include "plan/plan-problems.hpp"

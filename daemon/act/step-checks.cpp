@@ -272,8 +272,8 @@ std::optional<Check> refusal(const Step& step, const Snapshot& s) {
                 return online;
             const DaxDevice* dax = find_dax(s, step.target);
             if (dax && !dax->driver.empty())
-                return fail_check(dax->path + "/driver", "refused: " + step.target +
-                                                             " is bound to " + dax->driver);
+                return fail_check(dax->path + "/driver",
+                                  "refused: " + step.target + " is bound to " + dax->driver);
             return std::nullopt;
         }
         case Action::DisableRegion:

@@ -22,9 +22,8 @@ std::string enable_dc_trace(const std::string& root) {
         return "cannot see Dynamic Capacity release requests: creating " + instance +
                " failed: " + std::strerror(errno);
     SysfsWriter writer(root);
-    WriteResult enabled = writer.write(std::string(dcd_abi::kTraceInstance) + "/" +
-                                           std::string(dcd_abi::kTraceEventEnable),
-                                       "1");
+    WriteResult enabled = writer.write(
+        std::string(dcd_abi::kTraceInstance) + "/" + std::string(dcd_abi::kTraceEventEnable), "1");
     if (!enabled.ok)
         return "cannot see Dynamic Capacity release requests: enabling the trace event in " +
                enabled.path + " failed: " + std::strerror(enabled.error);

@@ -338,13 +338,13 @@ WorkerReport hmem_write(StepContext& context, const Step& step, const char* file
 // device's uuid; the kernel gives it every extent with that tag, or ENOENT.
 WorkerReport claim_dc_capacity(StepContext& context, const Step& step) {
     const std::string path = dax_devices + step.target + "/" + std::string(dcd_abi::kDaxTag);
-    std::string value = step.dc_tag && !step.dc_tag->empty() ? *step.dc_tag
-                                                             : std::string(dcd_abi::kClaimUntagged);
+    std::string value =
+        step.dc_tag && !step.dc_tag->empty() ? *step.dc_tag : std::string(dcd_abi::kClaimUntagged);
     WriteResult result = context.writer.write(path, value);
     if (!result.ok)
-        return fail(result.error, result.path,
-                    "claiming capacity with " + step.target + " failed: " +
-                        std::strerror(result.error));
+        return fail(
+            result.error, result.path,
+            "claiming capacity with " + step.target + " failed: " + std::strerror(result.error));
     return WorkerReport::success();
 }
 
@@ -358,9 +358,9 @@ WorkerReport destroy_dax(StepContext& context, const Step& step) {
                     "refusing to destroy " + step.target + ": it is bound to a driver");
     WriteResult size = context.writer.write(device + "/size", "0");
     if (!size.ok)
-        return fail(size.error, size.path,
-                    "giving back the capacity of " + step.target + " failed: " +
-                        std::strerror(size.error));
+        return fail(
+            size.error, size.path,
+            "giving back the capacity of " + step.target + " failed: " + std::strerror(size.error));
     if (dcd_abi::kept_by_region(step.target))
         return WorkerReport::success();
     WriteResult deleted = context.writer.write(device + "/../dax_region/delete", step.target);

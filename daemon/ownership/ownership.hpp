@@ -83,7 +83,7 @@ struct RangePerformance {
 
 // One extent of a Dynamic Capacity range (read/dcd-abi.hpp), and who uses it.
 struct RangeDcExtent {
-    std::string name;  // "extent0.3"
+    std::string name;          // "extent0.3"
     std::uint64_t offset = 0;  // within the region
     std::uint64_t length = 0;
     std::string tag;     // "" untagged
@@ -95,11 +95,11 @@ struct RangeDcExtent {
 // the region's whole address span; only its extents are memory. Its dax devices (Range::dax) are
 // the allocations claimed so far, one per tag (or per untagged extent).
 struct RangeDc {
-    std::string region;      // "region0"
-    std::string dax_region;  // "dax_region0"
-    std::string seed;        // the 0-size dax device a claim is written to, "" when none
+    std::string region;                // "region0"
+    std::string dax_region;            // "dax_region0"
+    std::string seed;                  // the 0-size dax device a claim is written to, "" when none
     std::uint64_t available_size = 0;  // extents no dax device claimed, as the kernel counts
-    std::vector<RangeDcExtent> extents;  // by offset
+    std::vector<RangeDcExtent> extents;              // by offset
     std::vector<DcReleaseRequest> release_requests;  // pending on this region
 };
 

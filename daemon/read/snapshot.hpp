@@ -78,8 +78,8 @@ struct DcReleaseRequest {
     std::string region;        // "region0"
     std::uint64_t offset = 0;  // within the region, as DcExtent::offset
     std::uint64_t length = 0;
-    std::string tag;            // "" untagged
-    std::uint64_t since = 0;    // CLOCK_REALTIME microseconds when srmd first saw it
+    std::string tag;          // "" untagged
+    std::uint64_t since = 0;  // CLOCK_REALTIME microseconds when srmd first saw it
 };
 
 struct CxlRegion {

@@ -138,7 +138,7 @@ class Daemon {
     // (the backoff); no pass runs before then but one an operator asks for (pass_now).
     int read_failures_ = 0;
     std::optional<MonotonicTime> reread_at_;
-    std::optional<MetricsFile> metrics_;  // options_.metrics_file, when set
+    std::optional<MetricsFile> metrics_;   // options_.metrics_file, when set
     std::optional<DcWatcher> dc_watcher_;  // looks for Dynamic Capacity changes (dc-watcher.hpp)
 };
 
