@@ -17,7 +17,7 @@ namespace {
 std::string trace_mark(const RootReader& reader) {
     const std::string pipe =
         std::string(dcd_abi::kTraceInstance) + "/" + std::string(dcd_abi::kTracePipe);
-    if (reader.host_path("/") == "/") {
+    if (reader.root().empty()) {
         int fd = reader.open_stream(pipe);
         if (fd < 0)
             return "no-trace";
